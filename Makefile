@@ -1,0 +1,111 @@
+# xTrader build.
+#
+# Two worlds in one Makefile:
+#  - the PostgreSQL extension, built with PGXS (`make`, `make install`, `make installcheck`);
+#  - the pure C core (src/engine, src/common) with its unit tests, sanitizer builds, fuzzers and
+#    benchmarks, built with plain $(CC) into build/ and needing no PostgreSQL at all.
+# The one command that runs every test is scripts/test (see README.md); it drives these targets.
+
+EXTENSION    = xtrader
+MODULE_big   = xtrader
+PGFILEDESC   = "xtrader - price-time priority exchange engine inside PostgreSQL"
+
+CORE_SRCS    = $(sort $(wildcard src/engine/*.c src/common/*.c))
+PG_SRCS      = $(sort $(wildcard src/pg/*.c))
+OBJS         = $(PG_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
+
+DATA         = $(sort $(wildcard sql/xtrader--*.sql))
+
+# pg_regress layout: scripts in test/sql, expected output in test/expected (PostgreSQL 15's
+# pg_regress reads <inputdir>/expected), results written to build/regress (git-ignored).
+REGRESS      = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --outputdir=build/regress
+
+PG_CPPFLAGS  = -I$(srcdir)/src
+PG_CFLAGS    = -std=gnu11 -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+               -Wno-missing-field-initializers -Wno-declaration-after-statement
+SHLIB_LINK   =
+
+PG_CONFIG   ?= pg_config
+PGXS        := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS's installcheck does not create the output folder.
+installcheck: | build/regress
+build/regress:
+	mkdir -p $@
+
+# ---- the pure C core ------------------------------------------------------------------------
+
+CORE_CC      ?= cc
+FUZZ_CC      ?= clang
+CORE_WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+CORE_INC      = -Isrc -Itest/unit
+UNIT_SUPPORT  = $(sort $(filter-out test/unit/test_%.c,$(wildcard test/unit/*.c)))
+UNIT_NAMES    = $(sort $(basename $(notdir $(wildcard test/unit/test_*.c))))
+CORE_HEADERS  = $(wildcard src/engine/*.h src/common/*.h test/unit/*.h)
+
+# unit: optimised, invariants checked after every command
+UNIT_CFLAGS   = $(CORE_WARN) -O2 -g -DXT_CHECK_INVARIANTS $(CORE_INC)
+# asan: the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
+ASAN_CFLAGS   = $(CORE_WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all -DXT_CHECK_INVARIANTS $(CORE_INC)
+BENCH_CFLAGS  = $(CORE_WARN) -O3 -DNDEBUG $(CORE_INC)
+
+build/unit/%: test/unit/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) -lm
+
+build/asan/%: test/unit/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(ASAN_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) -lm
+
+.PHONY: unit-build asan-build unit asan
+unit-build: $(addprefix build/unit/,$(UNIT_NAMES))
+asan-build: $(addprefix build/asan/,$(UNIT_NAMES))
+
+# Run every suite; each prints "N passed, N failed" (scripts/test sums them).
+unit: unit-build
+	@rc=0; for t in $(UNIT_NAMES); do echo "== unit $$t"; build/unit/$$t || rc=1; done; exit $$rc
+asan: asan-build
+	@rc=0; for t in $(UNIT_NAMES); do echo "== asan $$t"; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  build/asan/$$t || rc=1; done; exit $$rc
+
+# ---- fuzzers (libFuzzer; clang) ----------------------------------------------------------------
+FUZZ_NAMES    = $(sort $(basename $(notdir $(wildcard test/fuzz/fuzz_*.c))))
+FUZZ_CFLAGS   = -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all $(CORE_INC)
+FUZZ_SECONDS ?= 10
+
+build/fuzz/%: test/fuzz/%.c $(CORE_SRCS) $(CORE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) -lm
+
+.PHONY: fuzz-build fuzz
+fuzz-build: $(addprefix build/fuzz/,$(FUZZ_NAMES))
+# A short fixed-time run of each target from its seed corpus (a test); FUZZ_SECONDS=600 for a
+# real campaign (docs/development.md).
+fuzz: fuzz-build
+	@rc=0; for f in $(FUZZ_NAMES); do \
+	  mkdir -p build/fuzz/corpus/$$f; \
+	  echo "== fuzz $$f ($(FUZZ_SECONDS)s)"; \
+	  if build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	       build/fuzz/corpus/$$f test/fuzz/corpus/$$f > build/fuzz/$$f.log 2>&1; \
+	  then echo "1 passed, 0 failed"; \
+	  else tail -n 40 build/fuzz/$$f.log; echo "0 passed, 1 failed"; rc=1; fi; \
+	done; exit $$rc
+
+# ---- benchmarks ---------------------------------------------------------------------------------
+build/bench/%: bench/engine/%.c $(CORE_SRCS) $(CORE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) -lm
+
+.PHONY: bench-engine
+bench-engine: build/bench/bench_engine
+	build/bench/bench_engine $(BENCH_ARGS)
+
+.PHONY: clean-build
+clean: clean-build
+clean-build:
+	rm -rf build
