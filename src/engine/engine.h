@@ -387,6 +387,17 @@ uint32_t	xt_engine_resting_orders(const xt_engine *eng);	/* across all symbols *
  * book (levels in price order, orders in FIFO order with id, account, priority, price, quantity,
  * remaining, flags) and the dedup window in age order. Independent of memory layout, so a
  * restored engine hashes like the original.
+ *
+ * Exact definition (so independent implementations agree): FNV-1a 64 (offset basis
+ * 0xcbf29ce484222325, prime 0x100000001b3) over a stream of uint64 words, each fed as its 8
+ * little-endian bytes:
+ *   last_seq, last_trade_id;
+ *   for each registered symbol in increasing id: symbol, min_qty, max_qty, then for BUY then SELL:
+ *     number of levels, then per level best first: price, total quantity, order count, then per
+ *     order in FIFO order: order_id, account, priority, price, quantity, remaining,
+ *     (side | stp << 8 | post_only << 16);
+ *   the dedup window size (entries present), then per entry oldest first: account, original
+ *   order id, clordid length, then the clordid bytes zero-padded to a multiple of 8, as words.
  */
 uint64_t	xt_engine_hash(const xt_engine *eng);
 
