@@ -97,9 +97,11 @@ fuzz: fuzz-build
 	done; exit $$rc
 
 # ---- benchmarks ---------------------------------------------------------------------------------
-build/bench/%: bench/engine/%.c $(CORE_SRCS) $(CORE_HEADERS)
+# The engine benchmark measures the reference model (test/unit/reference.c) on the same stream as
+# its same-run baseline.
+build/bench/%: bench/engine/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) -lm
+	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) -lm
 
 .PHONY: bench-engine
 bench-engine: build/bench/bench_engine
