@@ -1,0 +1,70 @@
+/*
+ * numeric_util.c: exact arithmetic on PostgreSQL numeric values for the SQL API.
+ *
+ * Prices and quantities arrive as numeric and become integer counts of ticks and lots. All of it
+ * stays in numeric (exact decimal) until the final integer, so no value ever passes through a
+ * binary float.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "engine/engine.h"
+#include "pg/xtrader.h"
+
+/* Three-way compare of two numerics (NaN sorts last, as in PostgreSQL). */
+int
+xt_numeric_cmp(Numeric a, Numeric b)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											 NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+/* True when value is an exact multiple of step (step > 0, both finite). */
+bool
+xt_numeric_is_multiple(Numeric value, Numeric step)
+{
+	Numeric		rem = DatumGetNumeric(DirectFunctionCall2(numeric_mod,
+														  NumericGetDatum(value),
+														  NumericGetDatum(step)));
+
+	return xt_numeric_cmp(rem, int64_to_numeric(0)) == 0;
+}
+
+/* The fewest fractional digits that represent value exactly ("0.0010" -> 3). */
+int32
+xt_numeric_min_scale(Numeric value)
+{
+	return DatumGetInt32(DirectFunctionCall1(numeric_min_scale, NumericGetDatum(value)));
+}
+
+/*
+ * value / step as an integer count of steps, when value is a positive exact multiple of step and
+ * the count is within [1, XT_VALUE_MAX]. Returns false otherwise (the caller reports why).
+ */
+bool
+xt_numeric_units(Numeric value, Numeric step, int64 *units)
+{
+	Numeric		quotient;
+	Numeric		limit = int64_to_numeric(XT_VALUE_MAX);
+
+	if (numeric_is_nan(value) || numeric_is_inf(value) || !xt_numeric_is_multiple(value, step))
+		return false;
+	quotient = DatumGetNumeric(DirectFunctionCall2(numeric_div_trunc,
+												   NumericGetDatum(value),
+												   NumericGetDatum(step)));
+	if (xt_numeric_cmp(quotient, limit) > 0)
+		return false;
+	*units = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(quotient)));
+	return *units >= 1;
+}
+
+Numeric
+xt_numeric_from_cstring(const char *s)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}

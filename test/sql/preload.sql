@@ -1,0 +1,5 @@
+-- The extension reports its GUCs and refuses unknown ones under its reserved prefix.
+SHOW xtrader.max_symbols;
+SET xtrader.max_symbols = 10;
+SET xtrader.no_such_setting = 1;
+SELECT name, setting, context FROM pg_settings WHERE name LIKE 'xtrader.%' ORDER BY name;
