@@ -58,3 +58,193 @@ REVOKE ALL ON FUNCTION xtrader.xt_create_symbol(text, numeric, numeric, numeric,
 REVOKE ALL ON FUNCTION xtrader.xt_symbols() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xtrader.xt_create_symbol(text, numeric, numeric, numeric, numeric) TO xtrader_admin;
 GRANT EXECUTE ON FUNCTION xtrader.xt_symbols() TO xtrader_admin, xtrader_trader;
+
+-- ---------------------------------------------------------------------------------------------
+-- Trading state. Written only by the persister background worker (one transaction per group of
+-- commands); readers go through the functions below. Prices are stored as integer ticks and
+-- quantities as integer lots of the symbol; the functions turn them back into exact numerics.
+
+-- The durable journal: every sequenced command, in order, encoded by src/engine/codec. The books
+-- are rebuilt from it after a crash; nothing else is needed.
+CREATE TABLE xtrader.journal (
+    seq        bigint      PRIMARY KEY,
+    type       smallint    NOT NULL,     -- 1 new order, 2 cancel, 3 amend, 4 add symbol
+    command    bytea       NOT NULL,
+    outcome    smallint    NOT NULL,     -- 1 accepted, 2 rejected, 3 duplicate
+    reason     smallint    NOT NULL,     -- engine reason code when rejected
+    applied_at timestamptz NOT NULL
+);
+COMMENT ON TABLE xtrader.journal IS 'Every sequenced command, in sequence order (the recovery log).';
+
+CREATE TABLE xtrader.orders (
+    order_id        bigint      PRIMARY KEY,  -- = the sequence number of its NEW_ORDER command
+    symbol_id       integer     NOT NULL,
+    account         oid         NOT NULL,     -- the role that owns the order
+    side            smallint    NOT NULL,     -- 0 buy, 1 sell
+    order_type      smallint    NOT NULL,     -- 0 limit, 1 market
+    time_in_force   smallint    NOT NULL,     -- 0 GTC, 1 IOC, 2 FOK
+    post_only       boolean     NOT NULL,
+    stp             smallint    NOT NULL,
+    client_order_id text,
+    price           bigint,                   -- ticks; NULL for a market order
+    quantity        bigint      NOT NULL,     -- lots, as last amended
+    remaining       bigint      NOT NULL,     -- lots still open (or left when it ended)
+    status          smallint    NOT NULL,     -- 0 Pending .. 5 Rejected (engine.h xt_status)
+    reason          smallint    NOT NULL,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL
+);
+CREATE INDEX orders_account_idx ON xtrader.orders (account, order_id);
+COMMENT ON TABLE xtrader.orders IS 'Current state of every order (written by the persister).';
+
+CREATE TABLE xtrader.executions (
+    execution_id    bigint      PRIMARY KEY,  -- engine trade id: 1, 2, 3, ...
+    seq             bigint      NOT NULL,     -- the command that traded
+    symbol_id       integer     NOT NULL,
+    price           bigint      NOT NULL,     -- ticks (the maker's price)
+    quantity        bigint      NOT NULL,     -- lots
+    taker_order_id  bigint      NOT NULL,
+    maker_order_id  bigint      NOT NULL,
+    taker_side      smallint    NOT NULL,
+    taker_account   oid         NOT NULL,
+    maker_account   oid         NOT NULL,
+    taker_remaining bigint      NOT NULL,
+    maker_remaining bigint      NOT NULL,
+    executed_at     timestamptz NOT NULL
+);
+CREATE INDEX executions_symbol_idx ON xtrader.executions (symbol_id, execution_id);
+COMMENT ON TABLE xtrader.executions IS 'Every trade (written by the persister).';
+
+REVOKE ALL ON xtrader.journal, xtrader.orders, xtrader.executions FROM PUBLIC;
+GRANT SELECT ON xtrader.journal, xtrader.orders, xtrader.executions TO xtrader_admin;
+GRANT SELECT ON xtrader.orders TO xtrader_trader;
+
+-- A trader sees only its own orders, whatever query it writes.
+ALTER TABLE xtrader.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_admin ON xtrader.orders FOR SELECT TO xtrader_admin USING (true);
+CREATE POLICY orders_own ON xtrader.orders FOR SELECT TO xtrader_trader
+    USING (account = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user));
+
+-- Names of the engine's codes, for readers.
+CREATE FUNCTION xtrader.xt_status_name(s smallint) RETURNS text
+AS $$ SELECT (ARRAY['Pending', 'PartiallyFilled', 'Filled', 'Cancelled', 'Expired', 'Rejected'])[s + 1] $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp;
+
+-- ---------------------------------------------------------------------------------------------
+-- Trading functions (C, SECURITY INVOKER: they act with the caller's rights and the RLS above).
+
+CREATE FUNCTION xtrader.xt_submit_order(
+    symbol          text,
+    side            text,
+    order_type      text,
+    price           numeric,
+    quantity        numeric,
+    time_in_force   text    DEFAULT 'GTC',
+    client_order_id text    DEFAULT NULL,
+    post_only       boolean DEFAULT false,
+    account         text    DEFAULT current_user)
+RETURNS TABLE (order_id bigint, status text, message text)
+AS 'MODULE_PATHNAME', 'xt_submit_order'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION xtrader.xt_submit_order(text, text, text, numeric, numeric, text, text, boolean, text)
+    IS 'Submit an order; returns once it is sequenced, matched and durable.';
+
+CREATE FUNCTION xtrader.xt_order(order_id bigint)
+RETURNS TABLE (order_id bigint, symbol text, side text, order_type text, time_in_force text,
+               price numeric, quantity numeric, filled_quantity numeric,
+               remaining_quantity numeric, status text, account text, client_order_id text,
+               created_at timestamptz, updated_at timestamptz)
+AS $$
+    SELECT o.order_id, s.symbol,
+           CASE o.side WHEN 0 THEN 'Buy' ELSE 'Sell' END,
+           CASE o.order_type WHEN 0 THEN 'Limit' ELSE 'Market' END,
+           (ARRAY['GTC', 'IOC', 'FOK'])[o.time_in_force + 1],
+           trim_scale(o.price * s.tick_size), trim_scale(o.quantity * s.lot_size),
+           trim_scale((o.quantity - o.remaining) * s.lot_size),
+           trim_scale(CASE WHEN o.status IN (0, 1) THEN o.remaining ELSE 0 END * s.lot_size),
+           xtrader.xt_status_name(o.status),
+           coalesce((SELECT rolname::text FROM pg_catalog.pg_roles r WHERE r.oid = o.account),
+                    o.account::text),
+           o.client_order_id, o.created_at, o.updated_at
+      FROM xtrader.orders o JOIN xtrader.symbols s USING (symbol_id)
+     WHERE o.order_id = $1
+$$ LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION xtrader.xt_order(bigint) IS 'One order as it stands (traders see their own only).';
+
+CREATE FUNCTION xtrader.xt_cancel_order(order_id bigint)
+RETURNS TABLE (order_id bigint, symbol text, side text, order_type text, time_in_force text,
+               price numeric, quantity numeric, filled_quantity numeric,
+               remaining_quantity numeric, status text, account text, client_order_id text,
+               created_at timestamptz, updated_at timestamptz)
+AS 'MODULE_PATHNAME', 'xt_cancel_order'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION xtrader.xt_amend_order(order_id bigint, price numeric DEFAULT NULL,
+                                       quantity numeric DEFAULT NULL)
+RETURNS TABLE (order_id bigint, symbol text, side text, order_type text, time_in_force text,
+               price numeric, quantity numeric, filled_quantity numeric,
+               remaining_quantity numeric, status text, account text, client_order_id text,
+               created_at timestamptz, updated_at timestamptz)
+AS 'MODULE_PATHNAME', 'xt_amend_order'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION xtrader.xt_order_book(symbol text, depth integer DEFAULT 10)
+RETURNS TABLE (side text, price numeric, quantity numeric, orders integer)
+AS 'MODULE_PATHNAME', 'xt_order_book'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION xtrader.xt_order_book(text, integer)
+    IS 'The live book from shared memory: bids best first, then asks best first.';
+
+CREATE FUNCTION xtrader.xt_executions(symbol text DEFAULT NULL, after_id bigint DEFAULT 0,
+                                      max_rows integer DEFAULT 100)
+RETURNS TABLE (execution_id bigint, symbol text, price numeric, quantity numeric,
+               taker_order_id bigint, maker_order_id bigint, taker_side text, seq bigint,
+               executed_at timestamptz)
+AS $$
+    SELECT e.execution_id, s.symbol, trim_scale(e.price * s.tick_size),
+           trim_scale(e.quantity * s.lot_size),
+           e.taker_order_id, e.maker_order_id,
+           CASE e.taker_side WHEN 0 THEN 'Buy' ELSE 'Sell' END, e.seq, e.executed_at
+      FROM xtrader.executions e JOIN xtrader.symbols s USING (symbol_id)
+     WHERE e.execution_id > coalesce($2, 0)
+       AND ($1 IS NULL OR s.symbol = $1)
+     ORDER BY e.execution_id
+     LIMIT least(greatest(coalesce($3, 100), 0), 100000)
+$$ LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION xtrader.xt_executions(text, bigint, integer)
+    IS 'The public tape: trades after an execution id, oldest first (no accounts).';
+
+CREATE FUNCTION xtrader.xt_stats()
+RETURNS TABLE (state text, last_seq bigint, applied_seq bigint, durable_seq bigint,
+               resting_orders bigint, commands bigint, trades bigint, persist_batches bigint,
+               sequencer_fill real, event_ring_fill real, journal_lag bigint,
+               last_recovery_ms bigint, last_recovery_commands bigint)
+AS 'MODULE_PATHNAME', 'xt_stats'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- The engine worker rebuilds its books from this database's journal once this transaction
+-- commits (an extension created again starts from an empty book).
+CREATE FUNCTION xtrader._engine_reset() RETURNS void
+AS 'MODULE_PATHNAME', 'xt_engine_reset'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION xtrader._engine_reset() FROM PUBLIC;
+SELECT xtrader._engine_reset();
+
+REVOKE ALL ON FUNCTION xtrader.xt_status_name(smallint),
+    xtrader.xt_submit_order(text, text, text, numeric, numeric, text, text, boolean, text),
+    xtrader.xt_order(bigint), xtrader.xt_cancel_order(bigint),
+    xtrader.xt_amend_order(bigint, numeric, numeric), xtrader.xt_order_book(text, integer),
+    xtrader.xt_executions(text, bigint, integer), xtrader.xt_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xtrader.xt_status_name(smallint),
+    xtrader.xt_submit_order(text, text, text, numeric, numeric, text, text, boolean, text),
+    xtrader.xt_order(bigint), xtrader.xt_cancel_order(bigint),
+    xtrader.xt_amend_order(bigint, numeric, numeric), xtrader.xt_order_book(text, integer),
+    xtrader.xt_executions(text, bigint, integer), xtrader.xt_stats()
+    TO xtrader_admin, xtrader_trader;

@@ -68,3 +68,14 @@ xt_numeric_from_cstring(const char *s)
 											   ObjectIdGetDatum(InvalidOid),
 											   Int32GetDatum(-1)));
 }
+
+/* units * step, exactly, without trailing fractional zeros (0.0010 -> 0.001). */
+Numeric
+xt_units_to_numeric(int64 units, Numeric step)
+{
+	Datum		product = DirectFunctionCall2(numeric_mul,
+											  NumericGetDatum(int64_to_numeric(units)),
+											  NumericGetDatum(step));
+
+	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, product));
+}

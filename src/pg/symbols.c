@@ -16,9 +16,12 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/timestamp.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "engine/engine.h"
+#include "pg/sequencer.h"
+#include "pg/shmem.h"
 #include "pg/xtrader.h"
 
 #define XT_SYMBOL_PART_MIN	2
@@ -210,6 +213,34 @@ xt_create_symbol(PG_FUNCTION_ARGS)
 
 	SPI_finish();
 
+	/*
+	 * The engine learns the symbol through the sequencer, so the journal orders it before any
+	 * order for it (orders can only name it once this transaction commits).
+	 */
+	{
+		xt_command	cmd;
+		XtReply		reply;
+		int64		min_lots = 0,
+					max_lots = 0;
+
+		if (min_q)
+			(void) xt_numeric_units(min_q, lot, &min_lots);
+		if (max_q)
+			(void) xt_numeric_units(max_q, lot, &max_lots);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = XT_CMD_ADD_SYMBOL;
+		cmd.symbol = (uint32) next_id;
+		cmd.quantity = min_lots;
+		cmd.max_quantity = max_lots;
+		xt_sequence_and_wait(&cmd, 1, &reply);
+		if (reply.outcome != XT_OUTCOME_ACCEPTED)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the engine refused symbol id %d: %s", next_id,
+							xt_reason_name((xt_reason) reply.reason))));
+		pg_atomic_fetch_add_u32(&xt_shared->symbols_version, 1);
+	}
+
 	values[0] = Int32GetDatum(next_id);
 	values[1] = CStringGetTextDatum(symbol);
 	values[2] = NumericGetDatum(tick);
@@ -221,4 +252,124 @@ xt_create_symbol(PG_FUNCTION_ARGS)
 	values[6] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---- the backend's symbol cache ------------------------------------------------------------ */
+
+static XtSymbol *xt_sym_cache = NULL;
+static int	xt_sym_count = 0;
+static uint32 xt_sym_version = 0;
+static bool xt_sym_loaded = false;
+
+static uint32
+xt_symbols_version(void)
+{
+	return xt_shared ? pg_atomic_read_u32(&xt_shared->symbols_version) : 0;
+}
+
+static Numeric
+xt_numeric_copy_top(Numeric n)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	Numeric		copy = (Numeric) palloc(VARSIZE(n));
+
+	memcpy(copy, n, VARSIZE(n));
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+/* Read xtrader.symbols into the cache (with the caller's rights: traders may read it). */
+static void
+xt_symbols_reload(void)
+{
+	uint32		version = xt_symbols_version();
+	int			ret;
+
+	if (xt_sym_cache)
+	{
+		for (int i = 0; i < xt_sym_count; i++)
+		{
+			pfree(xt_sym_cache[i].tick);
+			pfree(xt_sym_cache[i].lot);
+		}
+		pfree(xt_sym_cache);
+		xt_sym_cache = NULL;
+	}
+	xt_sym_count = 0;
+
+	SPI_connect();
+	ret = SPI_execute("SELECT symbol_id, symbol, tick_size, lot_size, min_quantity, max_quantity "
+					  "FROM xtrader.symbols ORDER BY symbol_id", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "xtrader: cannot read xtrader.symbols");
+	xt_sym_cache = MemoryContextAllocZero(TopMemoryContext, sizeof(XtSymbol) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+		XtSymbol   *s = &xt_sym_cache[xt_sym_count];
+		bool		isnull;
+		Datum		v;
+		char	   *name;
+
+		s->symbol_id = DatumGetInt32(SPI_getbinval(t, d, 1, &isnull));
+		name = TextDatumGetCString(SPI_getbinval(t, d, 2, &isnull));
+		strlcpy(s->name, name, sizeof(s->name));
+		s->tick = xt_numeric_copy_top(DatumGetNumeric(SPI_getbinval(t, d, 3, &isnull)));
+		s->lot = xt_numeric_copy_top(DatumGetNumeric(SPI_getbinval(t, d, 4, &isnull)));
+		s->min_lots = 1;
+		s->max_lots = XT_VALUE_MAX;
+		v = SPI_getbinval(t, d, 5, &isnull);
+		if (!isnull)
+			(void) xt_numeric_units(DatumGetNumeric(v), s->lot, &s->min_lots);
+		v = SPI_getbinval(t, d, 6, &isnull);
+		if (!isnull)
+			(void) xt_numeric_units(DatumGetNumeric(v), s->lot, &s->max_lots);
+		xt_sym_count++;
+	}
+	SPI_finish();
+	xt_sym_version = version;
+	xt_sym_loaded = true;
+}
+
+static const XtSymbol *
+xt_symbol_find(const char *name, int32 id)
+{
+	for (int i = 0; i < xt_sym_count; i++)
+		if ((name && strcmp(xt_sym_cache[i].name, name) == 0) ||
+			(!name && xt_sym_cache[i].symbol_id == id))
+			return &xt_sym_cache[i];
+	return NULL;
+}
+
+/*
+ * Look a symbol up, reloading when another backend added one (symbols_version) or, once, on a
+ * miss: a symbol committed a moment ago may not have reached the version yet.
+ */
+static const XtSymbol *
+xt_symbol_get(const char *name, int32 id)
+{
+	const XtSymbol *s;
+
+	if (!xt_sym_loaded || xt_sym_version != xt_symbols_version())
+		xt_symbols_reload();
+	s = xt_symbol_find(name, id);
+	if (s == NULL)
+	{
+		xt_symbols_reload();
+		s = xt_symbol_find(name, id);
+	}
+	return s;
+}
+
+const XtSymbol *
+xt_symbol_lookup(const char *name)
+{
+	return xt_symbol_get(name, -1);
+}
+
+const XtSymbol *
+xt_symbol_by_id(int32 symbol_id)
+{
+	return xt_symbol_get(NULL, symbol_id);
 }

@@ -1,21 +1,112 @@
 /*
- * xtrader.c: module entry point. Loads only through shared_preload_libraries (later issues put
- * the books in shared memory and start background workers, which is only possible there) and
- * defines the xtrader.* GUCs.
+ * xtrader.c: module entry point. Loads only through shared_preload_libraries (the books live in
+ * shared memory and the engine runs in background workers, both only possible there), defines the
+ * xtrader.* GUCs, installs the shared-memory hooks and registers the workers.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "postmaster/bgworker.h"
 #include "utils/guc.h"
 
+#include "pg/shmem.h"
 #include "pg/xtrader.h"
 
 PG_MODULE_MAGIC;
 
 int			xt_guc_max_symbols = XT_DEFAULT_MAX_SYMBOLS;
+int			xt_guc_max_orders = XT_DEFAULT_MAX_ORDERS;
+int			xt_guc_max_levels = XT_DEFAULT_MAX_LEVELS;
+int			xt_guc_max_clordids = XT_DEFAULT_MAX_CLORDIDS;
+int			xt_guc_ring_slots = XT_DEFAULT_RING_SLOTS;
+int			xt_guc_event_ring_records = XT_DEFAULT_EVENT_RING;
+char	   *xt_guc_database = NULL;
+int			xt_guc_submit_timeout_ms = XT_DEFAULT_SUBMIT_TIMEOUT_MS;
+int			xt_guc_persist_batch = XT_DEFAULT_PERSIST_BATCH;
 
 void		_PG_init(void);
+
+static void
+xt_define_gucs(void)
+{
+	DefineCustomIntVariable("xtrader.max_symbols",
+							"Maximum number of symbols the exchange can list.",
+							"Sizes the shared-memory books; changing it needs a restart.",
+							&xt_guc_max_symbols,
+							XT_DEFAULT_MAX_SYMBOLS, XT_MIN_MAX_SYMBOLS, XT_MAX_MAX_SYMBOLS,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.max_orders",
+							"Maximum number of resting orders across all books.",
+							"A new order that would rest when the pool is full is rejected.",
+							&xt_guc_max_orders,
+							XT_DEFAULT_MAX_ORDERS, XT_MIN_MAX_ORDERS, XT_MAX_MAX_ORDERS,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.max_levels",
+							"Maximum number of price levels per side of one book.",
+							NULL,
+							&xt_guc_max_levels,
+							XT_DEFAULT_MAX_LEVELS, XT_MIN_MAX_LEVELS, XT_MAX_MAX_LEVELS,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.max_client_order_ids",
+							"Client order ids remembered for duplicate detection (0 turns it off).",
+							"The oldest is forgotten when the window is full.",
+							&xt_guc_max_clordids,
+							XT_DEFAULT_MAX_CLORDIDS, 0, XT_MAX_MAX_CLORDIDS,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.sequencer_slots",
+							"Commands the sequencer ring holds before submitters wait.",
+							NULL,
+							&xt_guc_ring_slots,
+							XT_DEFAULT_RING_SLOTS, XT_MIN_RING_SLOTS, XT_MAX_RING_SLOTS,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.event_ring_records",
+							"Records (commands and events) the outbound ring holds.",
+							"Raised at start to 2 * max_orders + 64 so one command's events always fit.",
+							&xt_guc_event_ring_records,
+							XT_DEFAULT_EVENT_RING, XT_MIN_EVENT_RING, XT_MAX_EVENT_RING,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("xtrader.database",
+							   "Database whose xtrader extension the engine serves.",
+							   NULL,
+							   &xt_guc_database,
+							   "xtrader",
+							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.submit_timeout",
+							"How long a submission waits for the engine to be ready and durable.",
+							NULL,
+							&xt_guc_submit_timeout_ms,
+							XT_DEFAULT_SUBMIT_TIMEOUT_MS, 1, 3600 * 1000,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.persist_batch",
+							"Outbound records the persister writes per transaction at most.",
+							"Bigger batches mean fewer commits under load (group commit).",
+							&xt_guc_persist_batch,
+							XT_DEFAULT_PERSIST_BATCH, 1, 1000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("xtrader");
+
+	/* one command can emit an event per resting order: the ring must hold that (persister.c) */
+	if ((int64) xt_guc_event_ring_records < 2 * (int64) xt_guc_max_orders + 64)
+		xt_guc_event_ring_records = 2 * xt_guc_max_orders + 64;
+}
+
+static void
+xt_register_worker(const char *name, const char *function)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "xtrader");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", name);
+	RegisterBackgroundWorker(&worker);
+}
 
 void
 _PG_init(void)
@@ -26,13 +117,8 @@ _PG_init(void)
 				 errmsg("xtrader must be loaded via shared_preload_libraries"),
 				 errhint("Add xtrader to shared_preload_libraries in postgresql.conf and restart the server.")));
 
-	DefineCustomIntVariable("xtrader.max_symbols",
-							"Maximum number of symbols the exchange can list.",
-							"Sizes the shared-memory books; changing it needs a restart.",
-							&xt_guc_max_symbols,
-							XT_DEFAULT_MAX_SYMBOLS, XT_MIN_MAX_SYMBOLS, XT_MAX_MAX_SYMBOLS,
-							PGC_POSTMASTER, 0,
-							NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("xtrader");
+	xt_define_gucs();
+	xt_shmem_install_hooks();
+	xt_register_worker("xtrader engine", "xt_engine_worker_main");
+	xt_register_worker("xtrader persister", "xt_persister_main");
 }

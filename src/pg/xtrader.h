@@ -15,7 +15,24 @@
 #define XT_MIN_MAX_SYMBOLS		1
 #define XT_MAX_MAX_SYMBOLS		65536
 
-/* GUCs (src/pg/xtrader.c) */
+#define XT_DEFAULT_MAX_ORDERS	262144
+#define XT_MIN_MAX_ORDERS		16
+#define XT_MAX_MAX_ORDERS		(1 << 26)
+#define XT_DEFAULT_MAX_LEVELS	4096
+#define XT_MIN_MAX_LEVELS		4
+#define XT_MAX_MAX_LEVELS		(1 << 20)
+#define XT_DEFAULT_MAX_CLORDIDS 262144
+#define XT_MAX_MAX_CLORDIDS		(1 << 26)
+#define XT_DEFAULT_RING_SLOTS	65536
+#define XT_MIN_RING_SLOTS		1024
+#define XT_MAX_RING_SLOTS		(1 << 24)
+#define XT_DEFAULT_EVENT_RING	(1 << 20)
+#define XT_MIN_EVENT_RING		1024
+#define XT_MAX_EVENT_RING		(1 << 28)
+#define XT_DEFAULT_SUBMIT_TIMEOUT_MS 10000
+#define XT_DEFAULT_PERSIST_BATCH 50000
+
+/* GUCs (src/pg/xtrader.c); the sizing ones are also declared in shmem.h */
 extern int	xt_guc_max_symbols;
 
 /* Fractional digits a tick or lot size may have. */
@@ -27,5 +44,24 @@ extern bool xt_numeric_is_multiple(Numeric value, Numeric step);
 extern int32 xt_numeric_min_scale(Numeric value);
 extern bool xt_numeric_units(Numeric value, Numeric step, int64 *units);
 extern Numeric xt_numeric_from_cstring(const char *s);
+
+/* src/pg/symbols.c: a backend's cache of xtrader.symbols, reloaded when a symbol is added. */
+typedef struct XtSymbol
+{
+	char		name[32];
+	int32		symbol_id;
+	Numeric		tick;			/* in TopMemoryContext */
+	Numeric		lot;
+	int64		min_lots;		/* 1 when unset */
+	int64		max_lots;		/* XT_VALUE_MAX when unset */
+} XtSymbol;
+
+/* The symbol by name, or NULL. */
+extern const XtSymbol *xt_symbol_lookup(const char *name);
+/* The symbol by engine id, or NULL. */
+extern const XtSymbol *xt_symbol_by_id(int32 symbol_id);
+
+/* ticks/lots -> exact numeric */
+extern Numeric xt_units_to_numeric(int64 units, Numeric step);
 
 #endif							/* XTRADER_PG_H */

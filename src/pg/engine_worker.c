@@ -1,0 +1,388 @@
+/*
+ * engine_worker.c: the background worker that owns the books.
+ *
+ * One process, the only writer of the engine memory. It
+ *   1. recovers: drops whatever is in the rings (not durable, so never acknowledged), rebuilds
+ *      the books by replaying the durable journal through the engine (deterministic, so the
+ *      result is the state before the crash), then opens the sequencer (state READY);
+ *   2. loops: takes the commands the backends sequenced, applies them in sequence order, writes
+ *      each command and its events to the outbound ring for the persister, and fills the reply
+ *      slot of the backend waiting for it.
+ * It never sleeps in a polling loop: it waits on its latch, which producers set.
+ *
+ * Dying any other way than a clean shutdown makes the postmaster reset shared memory (exit
+ * code 2 via xt_worker_crash, or a signal), so a half-applied command can never be seen.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "engine/codec.h"
+#include "pg/shmem.h"
+
+/* Commands applied under one hold of book_lock: bounds how long a book reader waits. */
+#define XT_APPLY_BATCH 256
+
+/* Journal rows fetched per round trip during recovery. */
+#define XT_REPLAY_FETCH 10000
+
+typedef struct XtApplyCtx
+{
+	uint64		out_pos;		/* next outbound record to write */
+	uint64		complete_pos;	/* end of the last complete command */
+	TimestampTz at;
+	uint8		cmd_type;
+	XtReply		reply;
+	uint64		trades;
+} XtApplyCtx;
+
+void
+xt_worker_crash(const char *why)
+{
+	ereport(LOG, (errmsg("xtrader: %s; restarting the engine through crash recovery", why)));
+	proc_exit(2);
+}
+
+/*
+ * Make room for one more outbound record. When the ring is full, publish the complete commands
+ * written so far and sleep until the persister has consumed some. The ring is sized (shmem.c) to
+ * hold the events of any single command, so this always ends.
+ */
+static void
+xt_out_reserve(XtApplyCtx *ctx)
+{
+	XtShared   *sh = xt_shared;
+
+	if (ctx->out_pos - pg_atomic_read_u64(&sh->out_read) < sh->out_recs)
+		return;
+	pg_write_barrier();
+	pg_atomic_write_u64(&sh->out_write, ctx->complete_pos);
+	if (sh->persister_latch)
+		SetLatch(sh->persister_latch);
+	ConditionVariablePrepareToSleep(&sh->out_space_cv);
+	while (ctx->out_pos - pg_atomic_read_u64(&sh->out_read) >= sh->out_recs)
+	{
+		/* interrupts are held (book_lock), so look for shutdown ourselves */
+		if (ShutdownRequestPending)
+			proc_exit(0);
+		ConditionVariableTimedSleep(&sh->out_space_cv, 1000, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+}
+
+static XtOutRec *
+xt_out_next(XtApplyCtx *ctx, XtOutKind kind)
+{
+	XtOutRec   *rec;
+
+	xt_out_reserve(ctx);
+	rec = &xt_out_recs()[ctx->out_pos % xt_shared->out_recs];
+	rec->kind = (uint8) kind;
+	rec->at = ctx->at;
+	ctx->out_pos++;
+	return rec;
+}
+
+/* Event sink: copy the event to the outbound ring and derive the submitter's reply. */
+static void
+xt_apply_sink(void *vctx, const xt_event *ev)
+{
+	XtApplyCtx *ctx = (XtApplyCtx *) vctx;
+	XtReply    *r = &ctx->reply;
+
+	xt_out_next(ctx, XT_OUT_EVENT)->u.ev = *ev;
+
+	switch ((xt_event_type) ev->type)
+	{
+		case XT_EV_ACCEPTED:
+		case XT_EV_AMENDED:
+			r->outcome = XT_OUTCOME_ACCEPTED;
+			r->order_id = ev->order_id;
+			r->status = ev->status;
+			break;
+		case XT_EV_REJECTED:
+			r->outcome = XT_OUTCOME_REJECTED;
+			r->order_id = ev->order_id;
+			r->reason = ev->reason;
+			r->status = XT_STATUS_REJECTED;
+			break;
+		case XT_EV_DUPLICATE:
+			r->outcome = XT_OUTCOME_DUPLICATE;
+			r->order_id = ev->order_id;
+			break;
+		case XT_EV_SYMBOL_ADDED:
+			r->outcome = XT_OUTCOME_ACCEPTED;
+			break;
+		case XT_EV_TRADE:
+			ctx->trades++;
+			if (ev->order_id == r->order_id)
+				r->status = ev->status;
+			break;
+		case XT_EV_CANCELLED:
+			if (ctx->cmd_type == XT_CMD_CANCEL)
+			{
+				r->outcome = XT_OUTCOME_ACCEPTED;
+				r->order_id = ev->order_id;
+			}
+			if (ev->order_id == r->order_id)
+				r->status = ev->status;
+			break;
+		case XT_EV_EXPIRED:
+			if (ev->order_id == r->order_id)
+				r->status = ev->status;
+			break;
+		case XT_EV_LEVEL:
+			break;
+	}
+}
+
+static void
+xt_apply_one(xt_engine *eng, XtInSlot *slot, XtApplyCtx *ctx)
+{
+	memset(&ctx->reply, 0, sizeof(ctx->reply));
+	ctx->reply.seq = slot->cmd.seq;
+	ctx->cmd_type = slot->cmd.type;
+	xt_out_next(ctx, XT_OUT_COMMAND)->u.cmd = slot->cmd;
+
+	if (xt_engine_apply(eng, &slot->cmd, xt_apply_sink, ctx) != XT_OK)
+		xt_worker_crash("the sequencer handed the engine a command out of sequence");
+
+	ctx->complete_pos = ctx->out_pos;
+	if (slot->procno >= 0)
+		xt_replies()[slot->procno] = ctx->reply;
+}
+
+/* Apply everything the producers have published; returns when the ring is empty. */
+static void
+xt_drain(void)
+{
+	XtShared   *sh = xt_shared;
+	xt_engine  *eng = xt_shared_engine();
+	XtInSlot   *slots = xt_in_slots();
+	uint64		head = pg_atomic_read_u64(&sh->in_head);
+	XtApplyCtx	ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.out_pos = ctx.complete_pos = pg_atomic_read_u64(&sh->out_write);
+
+	for (;;)
+	{
+		uint64		tail = pg_atomic_read_u64(&sh->in_tail);
+		uint64		n;
+
+		if (head == tail)
+			break;
+		pg_read_barrier();		/* slot contents before in_tail */
+		n = Min(tail - head, XT_APPLY_BATCH);
+		ctx.at = GetCurrentTimestamp();
+		ctx.trades = 0;
+
+		LWLockAcquire(&sh->book_lock, LW_EXCLUSIVE);
+		for (uint64 i = 0; i < n; i++)
+			xt_apply_one(eng, &slots[(head + i) % sh->in_slots], &ctx);
+		LWLockRelease(&sh->book_lock);
+
+		head += n;
+		pg_write_barrier();		/* records and replies before the positions */
+		pg_atomic_write_u64(&sh->out_write, ctx.complete_pos);
+		pg_atomic_write_u64(&sh->applied_seq, xt_engine_last_seq(eng));
+		pg_atomic_write_u64(&sh->in_head, head);
+		pg_atomic_fetch_add_u64(&sh->commands, n);
+		pg_atomic_fetch_add_u64(&sh->trades, ctx.trades);
+		ConditionVariableBroadcast(&sh->in_space_cv);
+		if (sh->persister_latch)
+			SetLatch(sh->persister_latch);
+	}
+}
+
+static void
+xt_replay_sink(void *ctx, const xt_event *ev)
+{
+	/* replayed events were persisted with their commands the first time */
+}
+
+/* Replay xtrader.journal through a fresh engine. Runs inside a transaction with SPI. */
+static uint64
+xt_replay_journal(xt_engine *eng)
+{
+	Portal		portal;
+	SPIPlanPtr	plan;
+	uint64		replayed = 0;
+
+	plan = SPI_prepare("SELECT command FROM xtrader.journal ORDER BY seq", 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "xtrader: could not prepare the journal scan");
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, XT_REPLAY_FETCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			bytea	   *raw = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc, 1, &isnull));
+			xt_command	cmd;
+			xt_codec_result rc;
+
+			rc = xt_command_decode((const uint8_t *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &cmd);
+			if (rc != XT_CODEC_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("xtrader: journal record %llu does not decode: %s",
+								(unsigned long long) (xt_engine_last_seq(eng) + 1),
+								xt_codec_result_name(rc))));
+			if (xt_engine_apply(eng, &cmd, xt_replay_sink, NULL) != XT_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("xtrader: journal has a gap: seq %llu follows %llu",
+								(unsigned long long) cmd.seq,
+								(unsigned long long) xt_engine_last_seq(eng))));
+			replayed++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	return replayed;
+}
+
+/*
+ * Rebuild the books from the journal and open the sequencer. Returns false (state
+ * NO_EXTENSION) when the extension is not installed in xtrader.database.
+ */
+static bool
+xt_recover(void)
+{
+	XtShared   *sh = xt_shared;
+	xt_engine_config cfg;
+	xt_engine  *eng;
+	bool		have_journal;
+	bool		isnull;
+	uint64		replayed = 0;
+	uint64		last;
+
+	sh->recovery_started = GetCurrentTimestamp();
+	pg_atomic_write_u32(&sh->state, XT_STATE_RECOVERING);
+	ConditionVariableBroadcast(&sh->state_cv);
+
+	/*
+	 * Quiesce: wait out the persister's batch in flight (it commits or aborts whole), keep
+	 * producers out, then drop both rings. What they held was not durable, so nobody was told it
+	 * happened; its submitters learn it from the generation change.
+	 */
+	LWLockAcquire(&sh->persist_lock, LW_EXCLUSIVE);
+	LWLockAcquire(&sh->seq_lock, LW_EXCLUSIVE);
+	pg_atomic_write_u64(&sh->in_head, 0);
+	pg_atomic_write_u64(&sh->in_tail, 0);
+	pg_atomic_write_u64(&sh->out_read, 0);
+	pg_atomic_write_u64(&sh->out_write, 0);
+	LWLockRelease(&sh->seq_lock);
+	LWLockRelease(&sh->persist_lock);
+
+	LWLockAcquire(&sh->book_lock, LW_EXCLUSIVE);
+	xt_engine_config_from_gucs(&cfg);
+	if (xt_engine_init(xt_shared_engine(), sh->engine_size, &cfg, &eng) != XT_OK)
+		xt_worker_crash("could not initialise the engine");
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "xtrader: replaying the journal");
+	SPI_execute("SELECT to_regclass('xtrader.journal') IS NOT NULL", true, 1);
+	have_journal = SPI_processed == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (have_journal)
+		replayed = xt_replay_journal(eng);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_RUNNING, "xtrader: matching");
+
+	last = xt_engine_last_seq(eng);
+	LWLockAcquire(&sh->seq_lock, LW_EXCLUSIVE);
+	sh->last_seq = last;
+	sh->recovered_seq = last;
+	pg_atomic_write_u64(&sh->applied_seq, last);
+	pg_atomic_write_u64(&sh->durable_seq, last);
+	pg_atomic_fetch_add_u32(&sh->generation, 1);
+	pg_atomic_fetch_add_u32(&sh->symbols_version, 1);
+	pg_atomic_write_u32(&sh->state, have_journal ? XT_STATE_READY : XT_STATE_NO_EXTENSION);
+	LWLockRelease(&sh->seq_lock);
+	LWLockRelease(&sh->book_lock);
+
+	sh->recovery_commands = replayed;
+	sh->recovery_finished = GetCurrentTimestamp();
+	ConditionVariableBroadcast(&sh->state_cv);
+	ConditionVariableBroadcast(&sh->durable_cv);
+	ConditionVariableBroadcast(&sh->in_space_cv);
+	if (sh->persister_latch)
+		SetLatch(sh->persister_latch);
+
+	if (have_journal)
+		ereport(LOG,
+				(errmsg("xtrader: engine ready after replaying %llu commands in %ld ms (last seq %llu, %u resting orders)",
+						(unsigned long long) replayed,
+						(long) TimestampDifferenceMilliseconds(sh->recovery_started, sh->recovery_finished),
+						(unsigned long long) last, xt_engine_resting_orders(eng))));
+	else
+		ereport(LOG,
+				(errmsg("xtrader: waiting for CREATE EXTENSION xtrader in database \"%s\"",
+						xt_guc_database)));
+	return have_journal;
+}
+
+void
+xt_engine_worker_main(Datum arg)
+{
+	uint32		reset_seen;
+
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(xt_guc_database, NULL, 0);
+
+	xt_shared->engine_latch = MyLatch;
+	reset_seen = pg_atomic_read_u32(&xt_shared->reset_requested);
+	xt_recover();
+
+	for (;;)
+	{
+		uint32		reset;
+
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ShutdownRequestPending)
+			break;
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		reset = pg_atomic_read_u32(&xt_shared->reset_requested);
+		if (reset != reset_seen)
+		{
+			reset_seen = reset;
+			xt_recover();
+		}
+		if (pg_atomic_read_u32(&xt_shared->state) == XT_STATE_READY)
+			xt_drain();
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L, PG_WAIT_EXTENSION);
+	}
+	xt_shared->engine_latch = NULL;
+	proc_exit(0);
+}

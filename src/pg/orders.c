@@ -1,0 +1,565 @@
+/*
+ * orders.c: the trading SQL API: xt_submit_order, xt_cancel_order, xt_amend_order,
+ * xt_order_book, xt_stats, and the reset that CREATE EXTENSION asks for.
+ *
+ * Every argument is validated here, before anything is sequenced, so bad input is an ERROR with a
+ * SQLSTATE and the journal only ever holds well-formed commands. The functions run with the
+ * caller's rights (SECURITY INVOKER): table reads are subject to the row-level security of
+ * xtrader.orders, and acting for another account needs membership in xtrader_admin.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "engine/engine.h"
+#include "pg/sequencer.h"
+#include "pg/shmem.h"
+#include "pg/xtrader.h"
+
+PG_FUNCTION_INFO_V1(xt_submit_order);
+PG_FUNCTION_INFO_V1(xt_cancel_order);
+PG_FUNCTION_INFO_V1(xt_amend_order);
+PG_FUNCTION_INFO_V1(xt_order_book);
+PG_FUNCTION_INFO_V1(xt_stats);
+PG_FUNCTION_INFO_V1(xt_engine_reset);
+
+#define XT_MAX_DEPTH 1000
+
+static const char *const side_names[] = {"Buy", "Sell"};
+static const char *const type_names[] = {"Limit", "Market"};
+static const char *const tif_names[] = {"GTC", "IOC", "FOK"};
+
+/* ---- argument checks ------------------------------------------------------------------------ */
+
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Case-insensitive choice among names; returns its index or raises 22023. */
+static int
+parse_choice(const char *what, text *arg, const char *const *names, int n)
+{
+	char	   *s = text_to_cstring(arg);
+
+	for (int i = 0; i < n; i++)
+		if (pg_strcasecmp(s, names[i]) == 0)
+			return i;
+	{
+		StringInfoData list;
+
+		initStringInfo(&list);
+		for (int i = 0; i < n; i++)
+			appendStringInfo(&list, "%s%s", i ? ", " : "", names[i]);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, s),
+				 errhint("%s is one of: %s.", what, list.data)));
+	}
+	pg_unreachable();
+}
+
+static const XtSymbol *
+require_symbol(text *arg)
+{
+	char	   *name = text_to_cstring(arg);
+	const XtSymbol *s = xt_symbol_lookup(name);
+
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown symbol \"%s\"", name),
+				 errhint("xt_symbols() lists the symbols.")));
+	return s;
+}
+
+/* A price or quantity as a whole number of steps; every way it can be wrong is its own error. */
+static int64
+to_units(Numeric v, Numeric step, const char *field, const char *step_name)
+{
+	int64		units;
+
+	if (numeric_is_nan(v) || numeric_is_inf(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number", field)));
+	if (xt_numeric_cmp(v, int64_to_numeric(0)) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", field)));
+	if (!xt_numeric_is_multiple(v, step))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %s is not a multiple of the %s %s", field, numeric_normalize(v),
+						step_name, numeric_normalize(step))));
+	if (!xt_numeric_units(v, step, &units))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is out of range", field, numeric_normalize(v)),
+				 errdetail("At most %lld %ss.", (long long) XT_VALUE_MAX,
+						   strcmp(step_name, "tick size") == 0 ? "tick" : "lot")));
+	return units;
+}
+
+static void
+check_quantity_bounds(const XtSymbol *sym, int64 lots, Numeric q)
+{
+	if (lots < sym->min_lots)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("quantity %s is below the minimum %s of %s", numeric_normalize(q),
+						numeric_normalize(xt_units_to_numeric(sym->min_lots, sym->lot)), sym->name)));
+	if (lots > sym->max_lots)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("quantity %s is above the maximum %s of %s", numeric_normalize(q),
+						numeric_normalize(xt_units_to_numeric(sym->max_lots, sym->lot)), sym->name)));
+}
+
+/* The account (a role) the order is for; only xtrader_admin members act for others. */
+static Oid
+resolve_account(text *arg)
+{
+	char	   *name = text_to_cstring(arg);
+	Oid			role = get_role_oid(name, true);
+
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("account \"%s\" is not a role", name)));
+	if (role != GetUserId())
+	{
+		Oid			admin = get_role_oid("xtrader_admin", true);
+
+		if (!OidIsValid(admin) || !has_privs_of_role(GetUserId(), admin))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to trade for account \"%s\"", name),
+					 errhint("Only members of xtrader_admin act for other accounts.")));
+	}
+	return role;
+}
+
+/* ---- results -------------------------------------------------------------------------------- */
+
+static const char *
+reason_text(xt_reason r)
+{
+	switch (r)
+	{
+		case XT_REJ_POST_ONLY_WOULD_CROSS:
+			return "post-only order would trade on arrival";
+		case XT_REJ_ORDER_CAPACITY:
+			return "the book is full (xtrader.max_orders)";
+		case XT_REJ_LEVEL_CAPACITY:
+			return "too many price levels (xtrader.max_levels)";
+		case XT_REJ_LEVEL_OVERFLOW:
+			return "the price level's total quantity would overflow";
+		case XT_REJ_UNKNOWN_ORDER:
+			return "the order is no longer open";
+		case XT_REJ_AMEND_NOTHING:
+			return "the order already has that price and quantity";
+		case XT_REJ_AMEND_QUANTITY:
+			return "the new quantity must exceed the quantity already filled";
+		default:
+			return xt_reason_name(r);
+	}
+}
+
+static void
+put_submit_row(FunctionCallInfo fcinfo, const XtReply *reply)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	char	   *message;
+
+	switch ((XtOutcome) reply->outcome)
+	{
+		case XT_OUTCOME_ACCEPTED:
+			message = psprintf("order accepted: %s", xt_status_name((xt_status) reply->status));
+			break;
+		case XT_OUTCOME_DUPLICATE:
+			message = psprintf("duplicate client_order_id: order %llu was accepted before",
+							   (unsigned long long) reply->order_id);
+			break;
+		default:
+			message = psprintf("order rejected: %s", reason_text((xt_reason) reply->reason));
+			break;
+	}
+	values[0] = Int64GetDatum((int64) reply->order_id);
+	values[1] = CStringGetTextDatum("ACCEPTED");
+	values[2] = CStringGetTextDatum(message);
+	InitMaterializedSRF(fcinfo, 0);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* Return the rows of xt_order(id) as this function's result. */
+static void
+put_order_rows(FunctionCallInfo fcinfo, int64 order_id)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(order_id)};
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT * FROM xtrader.xt_order($1)", 1, argtypes, args, NULL,
+							  false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "xtrader: cannot read order %lld", (long long) order_id);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[14];
+		bool		nulls[14];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+}
+
+/* ---- xt_submit_order ------------------------------------------------------------------------ */
+
+Datum
+xt_submit_order(PG_FUNCTION_ARGS)
+{
+	xt_command	cmd;
+	XtReply		reply;
+	const XtSymbol *sym;
+
+	require_arg(fcinfo, 0, "symbol");
+	require_arg(fcinfo, 1, "side");
+	require_arg(fcinfo, 2, "order_type");
+	require_arg(fcinfo, 4, "quantity");
+	require_arg(fcinfo, 5, "time_in_force");
+	require_arg(fcinfo, 7, "post_only");
+	require_arg(fcinfo, 8, "account");
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = XT_CMD_NEW_ORDER;
+	sym = require_symbol(PG_GETARG_TEXT_PP(0));
+	cmd.symbol = (uint32) sym->symbol_id;
+	cmd.side = (uint8) parse_choice("side", PG_GETARG_TEXT_PP(1), side_names, 2);
+	cmd.order_type = (uint8) parse_choice("order_type", PG_GETARG_TEXT_PP(2), type_names, 2);
+	cmd.tif = (uint8) parse_choice("time_in_force", PG_GETARG_TEXT_PP(5), tif_names, 3);
+	cmd.stp = XT_STP_CANCEL_RESTING;
+	cmd.post_only = PG_GETARG_BOOL(7) ? 1 : 0;
+
+	if (cmd.order_type == XT_TYPE_LIMIT)
+	{
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a limit order needs a price")));
+		cmd.price = to_units(PG_GETARG_NUMERIC(3), sym->tick, "price", "tick size");
+	}
+	else if (!PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a market order takes no price"),
+				 errhint("Pass NULL as the price of a market order.")));
+
+	cmd.quantity = to_units(PG_GETARG_NUMERIC(4), sym->lot, "quantity", "lot size");
+	check_quantity_bounds(sym, cmd.quantity, PG_GETARG_NUMERIC(4));
+
+	if (cmd.post_only && (cmd.order_type != XT_TYPE_LIMIT || cmd.tif != XT_TIF_GTC))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("post_only needs a GTC limit order")));
+
+	if (!PG_ARGISNULL(6))
+	{
+		text	   *c = PG_GETARG_TEXT_PP(6);
+		int			len = VARSIZE_ANY_EXHDR(c);
+
+		if (len == 0 || len > XT_CLORDID_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("client_order_id must be 1 to %d bytes long", XT_CLORDID_MAX)));
+		cmd.clordid_len = (uint8) len;
+		memcpy(cmd.clordid, VARDATA_ANY(c), len);
+	}
+	cmd.account = resolve_account(PG_GETARG_TEXT_PP(8));
+
+	xt_sequence_and_wait(&cmd, 1, &reply);
+	put_submit_row(fcinfo, &reply);
+	return (Datum) 0;
+}
+
+/* ---- cancel and amend ------------------------------------------------------------------------- */
+
+typedef struct XtOpenOrder
+{
+	Oid			account;
+	int32		symbol_id;
+	int16		status;
+} XtOpenOrder;
+
+/* The caller's view of an order that must still be open: ERROR if unknown/invisible or final. */
+static XtOpenOrder
+require_open_order(int64 order_id)
+{
+	XtOpenOrder o;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(order_id)};
+	bool		isnull;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT account, symbol_id, status FROM xtrader.orders "
+							  "WHERE order_id = $1", 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "xtrader: cannot read order %lld", (long long) order_id);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("order %lld does not exist", (long long) order_id)));
+	o.account = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	o.symbol_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	o.status = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	SPI_finish();
+	if (o.status != XT_STATUS_PENDING && o.status != XT_STATUS_PARTIALLY_FILLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("order %lld is already %s", (long long) order_id,
+						xt_status_name((xt_status) o.status))));
+	return o;
+}
+
+static void
+raise_engine_refusal(int64 order_id, const XtReply *reply)
+{
+	xt_reason	r = (xt_reason) reply->reason;
+
+	ereport(ERROR,
+			(errcode(r == XT_REJ_UNKNOWN_ORDER ? ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+					 : (r == XT_REJ_ORDER_CAPACITY || r == XT_REJ_LEVEL_CAPACITY ||
+						r == XT_REJ_LEVEL_OVERFLOW) ? ERRCODE_PROGRAM_LIMIT_EXCEEDED
+					 : ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("order %lld: %s", (long long) order_id, reason_text(r))));
+}
+
+Datum
+xt_cancel_order(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+	XtOpenOrder o;
+	xt_command	cmd;
+	XtReply		reply;
+
+	require_arg(fcinfo, 0, "order_id");
+	order_id = PG_GETARG_INT64(0);
+	xt_wait_until_ready();
+	o = require_open_order(order_id);
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = XT_CMD_CANCEL;
+	cmd.order_id = (uint64) order_id;
+	cmd.account = o.account;
+	xt_sequence_and_wait(&cmd, 1, &reply);
+	if (reply.outcome != XT_OUTCOME_ACCEPTED)
+		raise_engine_refusal(order_id, &reply);
+	put_order_rows(fcinfo, order_id);
+	return (Datum) 0;
+}
+
+Datum
+xt_amend_order(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+	XtOpenOrder o;
+	const XtSymbol *sym;
+	xt_command	cmd;
+	XtReply		reply;
+
+	require_arg(fcinfo, 0, "order_id");
+	if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to amend: give a new price, a new quantity or both")));
+	order_id = PG_GETARG_INT64(0);
+	xt_wait_until_ready();
+	o = require_open_order(order_id);
+	sym = xt_symbol_by_id(o.symbol_id);
+	if (sym == NULL)
+		elog(ERROR, "xtrader: order %lld has unknown symbol id %d", (long long) order_id, o.symbol_id);
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = XT_CMD_AMEND;
+	cmd.order_id = (uint64) order_id;
+	cmd.account = o.account;
+	if (!PG_ARGISNULL(1))
+		cmd.price = to_units(PG_GETARG_NUMERIC(1), sym->tick, "price", "tick size");
+	if (!PG_ARGISNULL(2))
+	{
+		cmd.quantity = to_units(PG_GETARG_NUMERIC(2), sym->lot, "quantity", "lot size");
+		check_quantity_bounds(sym, cmd.quantity, PG_GETARG_NUMERIC(2));
+	}
+	xt_sequence_and_wait(&cmd, 1, &reply);
+	if (reply.outcome != XT_OUTCOME_ACCEPTED)
+		raise_engine_refusal(order_id, &reply);
+	put_order_rows(fcinfo, order_id);
+	return (Datum) 0;
+}
+
+/* ---- the live book ---------------------------------------------------------------------------- */
+
+Datum
+xt_order_book(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const XtSymbol *sym;
+	int32		depth;
+	xt_level_info *levels[2];
+	uint32		n[2];
+
+	require_arg(fcinfo, 0, "symbol");
+	require_arg(fcinfo, 1, "depth");
+	depth = PG_GETARG_INT32(1);
+	if (depth < 1 || depth > XT_MAX_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("depth must be between 1 and %d", XT_MAX_DEPTH)));
+	sym = require_symbol(PG_GETARG_TEXT_PP(0));
+	xt_wait_until_ready();
+
+	levels[0] = palloc(sizeof(xt_level_info) * depth);
+	levels[1] = palloc(sizeof(xt_level_info) * depth);
+	LWLockAcquire(&xt_shared->book_lock, LW_SHARED);
+	if (pg_atomic_read_u32(&xt_shared->state) != XT_STATE_READY)
+	{
+		LWLockRelease(&xt_shared->book_lock);
+		xt_wait_until_ready();	/* raises the right error */
+	}
+	n[0] = xt_engine_depth(xt_shared_engine(), (uint32) sym->symbol_id, XT_SIDE_BUY, levels[0], depth);
+	n[1] = xt_engine_depth(xt_shared_engine(), (uint32) sym->symbol_id, XT_SIDE_SELL, levels[1], depth);
+	LWLockRelease(&xt_shared->book_lock);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int side = 0; side < 2; side++)
+		for (uint32 i = 0; i < n[side]; i++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+
+			values[0] = CStringGetTextDatum(side_names[side]);
+			values[1] = NumericGetDatum(xt_units_to_numeric(levels[side][i].price, sym->tick));
+			values[2] = NumericGetDatum(xt_units_to_numeric(levels[side][i].quantity, sym->lot));
+			values[3] = Int32GetDatum((int32) levels[side][i].orders);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	return (Datum) 0;
+}
+
+/* ---- statistics ------------------------------------------------------------------------------- */
+
+Datum
+xt_stats(PG_FUNCTION_ARGS)
+{
+	static const char *const state_names[] = {"starting", "no extension", "recovering", "ready"};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	XtShared   *sh;
+	Datum		values[13];
+	bool		nulls[13] = {false};
+	uint32		state;
+	uint64		applied,
+				durable;
+	uint32		resting;
+
+	xt_require_shmem();
+	sh = xt_shared;
+	state = pg_atomic_read_u32(&sh->state);
+	LWLockAcquire(&sh->book_lock, LW_SHARED);
+	resting = xt_engine_resting_orders(xt_shared_engine());
+	LWLockRelease(&sh->book_lock);
+	LWLockAcquire(&sh->seq_lock, LW_SHARED);
+	values[1] = Int64GetDatum((int64) sh->last_seq);
+	LWLockRelease(&sh->seq_lock);
+	applied = pg_atomic_read_u64(&sh->applied_seq);
+	durable = pg_atomic_read_u64(&sh->durable_seq);
+
+	values[0] = CStringGetTextDatum(state_names[Min(state, 3)]);
+	values[2] = Int64GetDatum((int64) applied);
+	values[3] = Int64GetDatum((int64) durable);
+	values[4] = Int64GetDatum((int64) resting);
+	values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&sh->commands));
+	values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&sh->trades));
+	values[7] = Int64GetDatum((int64) pg_atomic_read_u64(&sh->batches));
+	values[8] = Float4GetDatum((float4) (pg_atomic_read_u64(&sh->in_tail) - pg_atomic_read_u64(&sh->in_head))
+							   / (float4) sh->in_slots);
+	values[9] = Float4GetDatum((float4) (pg_atomic_read_u64(&sh->out_write) - pg_atomic_read_u64(&sh->out_read))
+							   / (float4) sh->out_recs);
+	values[10] = Int64GetDatum((int64) (applied > durable ? applied - durable : 0));
+	if (sh->recovery_finished >= sh->recovery_started && sh->recovery_started != 0)
+	{
+		values[11] = Int64GetDatum(TimestampDifferenceMilliseconds(sh->recovery_started,
+																   sh->recovery_finished));
+		values[12] = Int64GetDatum((int64) sh->recovery_commands);
+	}
+	else
+		nulls[11] = nulls[12] = true;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
+
+/* ---- reset on CREATE EXTENSION ------------------------------------------------------------- */
+
+static bool xt_reset_pending = false;
+static bool xt_reset_callback_registered = false;
+
+/* After the creating transaction commits, the engine rebuilds from the (new, empty) journal. */
+static void
+xt_reset_xact_callback(XactEvent event, void *arg)
+{
+	if (!xt_reset_pending)
+		return;
+	if (event == XACT_EVENT_COMMIT)
+	{
+		pg_atomic_write_u32(&xt_shared->state, XT_STATE_RECOVERING);
+		pg_atomic_fetch_add_u32(&xt_shared->reset_requested, 1);
+		if (xt_shared->engine_latch)
+			SetLatch(xt_shared->engine_latch);
+		xt_reset_pending = false;
+	}
+	else if (event == XACT_EVENT_ABORT)
+		xt_reset_pending = false;
+}
+
+Datum
+xt_engine_reset(PG_FUNCTION_ARGS)
+{
+	char	   *db;
+
+	xt_require_shmem();
+	db = get_database_name(MyDatabaseId);
+	if (db == NULL || strcmp(db, xt_guc_database) != 0)
+	{
+		ereport(NOTICE,
+				(errmsg("xtrader trades in database \"%s\"; its functions will refuse to run in \"%s\"",
+						xt_guc_database, db ? db : "?")));
+		PG_RETURN_VOID();
+	}
+	if (!xt_reset_callback_registered)
+	{
+		RegisterXactCallback(xt_reset_xact_callback, NULL);
+		xt_reset_callback_registered = true;
+	}
+	xt_reset_pending = true;
+	PG_RETURN_VOID();
+}
