@@ -18,8 +18,10 @@ DATA         = $(sort $(wildcard sql/xtrader--*.sql))
 
 # pg_regress layout: scripts in test/sql, expected output in test/expected (PostgreSQL 15's
 # pg_regress reads <inputdir>/expected), results written to build/regress (git-ignored).
+# The scripts run in the engine's own database (xtrader.database, default "xtrader"), since
+# trading functions work only there; each script creates and drops the extension itself.
 REGRESS      = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
-REGRESS_OPTS = --inputdir=test --outputdir=build/regress
+REGRESS_OPTS = --inputdir=test --outputdir=build/regress --use-existing
 
 PG_CPPFLAGS  = -I$(srcdir)/src
 PG_CFLAGS    = -std=gnu11 -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
@@ -29,6 +31,9 @@ SHLIB_LINK   =
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# (after the include: Makefile.global sets its own default)
+CONTRIB_TESTDB = xtrader
 
 # PGXS's installcheck does not create the output folder.
 installcheck: | build/regress
