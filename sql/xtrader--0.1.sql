@@ -224,7 +224,7 @@ CREATE FUNCTION xtrader.xt_stats()
 RETURNS TABLE (state text, last_seq bigint, applied_seq bigint, durable_seq bigint,
                resting_orders bigint, commands bigint, trades bigint, persist_batches bigint,
                sequencer_fill real, event_ring_fill real, journal_lag bigint,
-               last_recovery_ms bigint, last_recovery_commands bigint)
+               last_recovery_ms bigint, last_recovery_commands bigint, state_hash text)
 AS 'MODULE_PATHNAME', 'xt_stats'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;

@@ -157,6 +157,7 @@ typedef enum xt_command_type
 
 /*
  * One sequenced command. seq is assigned by the sequencer and must be exactly last_seq + 1.
+ * (seq 0 is never valid, so the sequence never wraps and no order id is 0.)
  * A new order's id IS its seq: order ids and sequence numbers share one space, so the order id
  * returned to a client is known as soon as the order is sequenced.
  */
@@ -217,6 +218,15 @@ typedef enum xt_event_type
  *   SYMBOL_ADDED symbol, quantity (min quantity), remaining (max quantity)
  *
  * seq is the seq of the command that caused the event.
+ *
+ * Clarifications (resolving gaps in the list above):
+ *   - REJECTED of an ADD_SYMBOL or of an unknown command type: order_id 0, symbol 0 (only NEW
+ *     carries its symbol); account is copied from the command for every command type; command
+ *     is the command's type byte as given.
+ *   - DUPLICATE: symbol and account are the command's. The dedup key is (account, the first
+ *     clordid_len bytes of clordid), engine-wide across symbols.
+ *   - CANCELLED price is the order's price: 0 for a market order cancelled by STP.
+ *   - TRADE/AMENDED status uses the order's total quantity as amended.
  */
 typedef struct xt_event
 {
@@ -258,7 +268,8 @@ typedef void (*xt_event_fn) (void *ctx, const xt_event *ev);
  *
  * NEW_ORDER
  *   1. Validation, in this order: symbol, side, type, tif, stp, clordid length, price, quantity,
- *      min/max quantity, post-only validity. First failure -> one REJECTED, stop.
+ *      min/max quantity, post-only validity. First failure -> one REJECTED, stop. (post_only
+ *      other than 0 or 1 is POST_ONLY_INVALID.)
  *   2. Client order id (clordid_len > 0): if (account, clordid) is in the dedup window ->
  *      one DUPLICATE carrying the original order id, stop.
  *   3. Capacity, only for an order that could rest (LIMIT + GTC): pool full -> REJECTED
@@ -298,6 +309,9 @@ typedef void (*xt_event_fn) (void *ctx, const xt_event *ev);
  *   2. New price: its level is new and the side is full -> LEVEL_CAPACITY; the target level's total
  *      would overflow -> LEVEL_OVERFLOW; the order is post-only and the new price would trade ->
  *      POST_ONLY_WOULD_CROSS. Any of these: REJECTED, order unchanged.
+ *      (The side's level count includes the order's old level, as it is before the amend. Same
+ *      price with a larger quantity: LEVEL_OVERFLOW if level total - old remaining + new
+ *      remaining would pass INT64_MAX.)
  *   3. AMENDED. Priority is kept only when the price is unchanged and the quantity does not grow;
  *      otherwise the order moves to the back of the (new) level: priority_lost = 1.
  *   4. Price unchanged: LEVEL for its level. Price changed: LEVEL for the old level, then the
@@ -307,6 +321,8 @@ typedef void (*xt_event_fn) (void *ctx, const xt_event *ev);
  * ADD_SYMBOL
  *   symbol >= max_symbols -> REJECTED SYMBOL_CAPACITY; in use -> SYMBOL_EXISTS; min/max invalid
  *   (min < 0, max < 0, min > max after defaults) -> INVALID_QUANTITY. Else SYMBOL_ADDED.
+ *   (min or max above XT_VALUE_MAX is also INVALID_QUANTITY; SYMBOL_ADDED carries the values
+ *   after defaults.)
  *
  * Trade ids count 1, 2, 3, ... across the whole engine.
  */
@@ -398,6 +414,7 @@ uint32_t	xt_engine_resting_orders(const xt_engine *eng);	/* across all symbols *
  *     (side | stp << 8 | post_only << 16);
  *   the dedup window size (entries present), then per entry oldest first: account, original
  *   order id, clordid length, then the clordid bytes zero-padded to a multiple of 8, as words.
+ *   (Each such word is the little-endian load of its 8 bytes, so the bytes are fed in order.)
  */
 uint64_t	xt_engine_hash(const xt_engine *eng);
 

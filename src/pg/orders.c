@@ -473,18 +473,20 @@ xt_stats(PG_FUNCTION_ARGS)
 	static const char *const state_names[] = {"starting", "no extension", "recovering", "ready"};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	XtShared   *sh;
-	Datum		values[13];
-	bool		nulls[13] = {false};
+	Datum		values[14];
+	bool		nulls[14] = {false};
 	uint32		state;
 	uint64		applied,
 				durable;
 	uint32		resting;
+	uint64		hash;
 
 	xt_require_shmem();
 	sh = xt_shared;
 	state = pg_atomic_read_u32(&sh->state);
 	LWLockAcquire(&sh->book_lock, LW_SHARED);
 	resting = xt_engine_resting_orders(xt_shared_engine());
+	hash = xt_engine_hash(xt_shared_engine());
 	LWLockRelease(&sh->book_lock);
 	LWLockAcquire(&sh->seq_lock, LW_SHARED);
 	values[1] = Int64GetDatum((int64) sh->last_seq);
@@ -512,6 +514,7 @@ xt_stats(PG_FUNCTION_ARGS)
 	}
 	else
 		nulls[11] = nulls[12] = true;
+	values[13] = CStringGetTextDatum(psprintf("%016llx", (unsigned long long) hash));
 
 	InitMaterializedSRF(fcinfo, 0);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
