@@ -35,6 +35,10 @@ include $(PGXS)
 # (after the include: Makefile.global sets its own default)
 CONTRIB_TESTDB = xtrader
 
+# PGXS does not track headers; a changed struct must rebuild every object that sees it, or the
+# library links objects that disagree about a layout.
+$(OBJS): $(wildcard src/*/*.h)
+
 # PGXS's installcheck does not create the output folder.
 installcheck: | build/regress
 build/regress:

@@ -72,6 +72,7 @@ CREATE TABLE xtrader.journal (
     command    bytea       NOT NULL,
     outcome    smallint    NOT NULL,     -- 1 accepted, 2 rejected, 3 duplicate
     reason     smallint    NOT NULL,     -- engine reason code when rejected
+    result_id  bigint,                   -- the order it acted on (the original for a duplicate)
     applied_at timestamptz NOT NULL
 );
 COMMENT ON TABLE xtrader.journal IS 'Every sequenced command, in sequence order (the recovery log).';
@@ -149,6 +150,14 @@ LANGUAGE C VOLATILE CALLED ON NULL INPUT
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION xtrader.xt_submit_order(text, text, text, numeric, numeric, text, text, boolean, text)
     IS 'Submit an order; returns once it is sequenced, matched and durable.';
+
+CREATE FUNCTION xtrader.xt_submit_orders(orders jsonb)
+RETURNS TABLE (order_id bigint, status text, message text)
+AS 'MODULE_PATHNAME', 'xt_submit_orders'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION xtrader.xt_submit_orders(jsonb)
+    IS 'Submit a JSON array of orders in one call: all validated, then sequenced and made durable together.';
 
 CREATE FUNCTION xtrader.xt_order(order_id bigint)
 RETURNS TABLE (order_id bigint, symbol text, side text, order_type text, time_in_force text,
@@ -239,12 +248,12 @@ SELECT xtrader._engine_reset();
 
 REVOKE ALL ON FUNCTION xtrader.xt_status_name(smallint),
     xtrader.xt_submit_order(text, text, text, numeric, numeric, text, text, boolean, text),
-    xtrader.xt_order(bigint), xtrader.xt_cancel_order(bigint),
+    xtrader.xt_submit_orders(jsonb), xtrader.xt_order(bigint), xtrader.xt_cancel_order(bigint),
     xtrader.xt_amend_order(bigint, numeric, numeric), xtrader.xt_order_book(text, integer),
     xtrader.xt_executions(text, bigint, integer), xtrader.xt_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xtrader.xt_status_name(smallint),
     xtrader.xt_submit_order(text, text, text, numeric, numeric, text, text, boolean, text),
-    xtrader.xt_order(bigint), xtrader.xt_cancel_order(bigint),
+    xtrader.xt_submit_orders(jsonb), xtrader.xt_order(bigint), xtrader.xt_cancel_order(bigint),
     xtrader.xt_amend_order(bigint, numeric, numeric), xtrader.xt_order_book(text, integer),
     xtrader.xt_executions(text, bigint, integer), xtrader.xt_stats()
     TO xtrader_admin, xtrader_trader;

@@ -16,19 +16,24 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_authid.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
 #include "utils/numeric.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "common/decimal.h"
 #include "engine/engine.h"
 #include "pg/sequencer.h"
 #include "pg/shmem.h"
 #include "pg/xtrader.h"
 
 PG_FUNCTION_INFO_V1(xt_submit_order);
+PG_FUNCTION_INFO_V1(xt_submit_orders);
 PG_FUNCTION_INFO_V1(xt_cancel_order);
 PG_FUNCTION_INFO_V1(xt_amend_order);
 PG_FUNCTION_INFO_V1(xt_order_book);
@@ -54,10 +59,8 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 
 /* Case-insensitive choice among names; returns its index or raises 22023. */
 static int
-parse_choice(const char *what, text *arg, const char *const *names, int n)
+parse_choice(const char *what, const char *s, const char *const *names, int n)
 {
-	char	   *s = text_to_cstring(arg);
-
 	for (int i = 0; i < n; i++)
 		if (pg_strcasecmp(s, names[i]) == 0)
 			return i;
@@ -76,9 +79,8 @@ parse_choice(const char *what, text *arg, const char *const *names, int n)
 }
 
 static const XtSymbol *
-require_symbol(text *arg)
+require_symbol(const char *name)
 {
-	char	   *name = text_to_cstring(arg);
 	const XtSymbol *s = xt_symbol_lookup(name);
 
 	if (s == NULL)
@@ -134,9 +136,8 @@ check_quantity_bounds(const XtSymbol *sym, int64 lots, Numeric q)
 
 /* The account (a role) the order is for; only xtrader_admin members act for others. */
 static Oid
-resolve_account(text *arg)
+resolve_account(const char *name)
 {
-	char	   *name = text_to_cstring(arg);
 	Oid			role = get_role_oid(name, true);
 
 	if (!OidIsValid(role))
@@ -157,6 +158,17 @@ resolve_account(text *arg)
 }
 
 /* ---- results -------------------------------------------------------------------------------- */
+
+/*
+ * Reads of what the persister just committed (another transaction) need a snapshot taken now:
+ * the statement's own snapshot predates the commit, and under REPEATABLE READ so would any
+ * transaction snapshot. Used around SPI calls made with read_only = true.
+ */
+static void
+push_latest_snapshot(void)
+{
+	PushActiveSnapshot(GetLatestSnapshot());
+}
 
 static const char *
 reason_text(xt_reason r)
@@ -182,10 +194,10 @@ reason_text(xt_reason r)
 	}
 }
 
+/* One (order_id, 'ACCEPTED', message) row describing what the engine did with a new order. */
 static void
-put_submit_row(FunctionCallInfo fcinfo, const XtReply *reply)
+put_submit_row(ReturnSetInfo *rsinfo, const XtReply *reply)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 	char	   *message;
@@ -206,7 +218,6 @@ put_submit_row(FunctionCallInfo fcinfo, const XtReply *reply)
 	values[0] = Int64GetDatum((int64) reply->order_id);
 	values[1] = CStringGetTextDatum("ACCEPTED");
 	values[2] = CStringGetTextDatum(message);
-	InitMaterializedSRF(fcinfo, 0);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -220,9 +231,11 @@ put_order_rows(FunctionCallInfo fcinfo, int64 order_id)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
+	push_latest_snapshot();
 	if (SPI_execute_with_args("SELECT * FROM xtrader.xt_order($1)", 1, argtypes, args, NULL,
-							  false, 0) != SPI_OK_SELECT)
+							  true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "xtrader: cannot read order %lld", (long long) order_id);
+	PopActiveSnapshot();
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		Datum		values[14];
@@ -234,71 +247,338 @@ put_order_rows(FunctionCallInfo fcinfo, int64 order_id)
 	SPI_finish();
 }
 
-/* ---- xt_submit_order ------------------------------------------------------------------------ */
+/* ---- xt_submit_order, xt_submit_orders ------------------------------------------------ */
 
-Datum
-xt_submit_order(PG_FUNCTION_ARGS)
+/* A new order's arguments as given (NULL = not given), from SQL or from JSON. */
+typedef struct XtNewOrderArgs
 {
-	xt_command	cmd;
-	XtReply		reply;
+	const char *symbol;
+	const char *side;
+	const char *order_type;
+	Numeric		price;
+	Numeric		quantity;
+	const char *time_in_force;
+	const char *client_order_id;
+	int			client_order_id_len;
+	bool		post_only;
+	const char *account;
+} XtNewOrderArgs;
+
+static void
+require_field(const void *v, const char *name)
+{
+	if (v == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Validate every argument and build the NEW_ORDER command; any problem is an ERROR. */
+static void
+build_new_order(const XtNewOrderArgs *a, xt_command *cmd)
+{
 	const XtSymbol *sym;
 
-	require_arg(fcinfo, 0, "symbol");
-	require_arg(fcinfo, 1, "side");
-	require_arg(fcinfo, 2, "order_type");
-	require_arg(fcinfo, 4, "quantity");
-	require_arg(fcinfo, 5, "time_in_force");
-	require_arg(fcinfo, 7, "post_only");
-	require_arg(fcinfo, 8, "account");
+	require_field(a->symbol, "symbol");
+	require_field(a->side, "side");
+	require_field(a->order_type, "order_type");
+	require_field(a->quantity, "quantity");
+	require_field(a->time_in_force, "time_in_force");
+	require_field(a->account, "account");
 
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = XT_CMD_NEW_ORDER;
-	sym = require_symbol(PG_GETARG_TEXT_PP(0));
-	cmd.symbol = (uint32) sym->symbol_id;
-	cmd.side = (uint8) parse_choice("side", PG_GETARG_TEXT_PP(1), side_names, 2);
-	cmd.order_type = (uint8) parse_choice("order_type", PG_GETARG_TEXT_PP(2), type_names, 2);
-	cmd.tif = (uint8) parse_choice("time_in_force", PG_GETARG_TEXT_PP(5), tif_names, 3);
-	cmd.stp = XT_STP_CANCEL_RESTING;
-	cmd.post_only = PG_GETARG_BOOL(7) ? 1 : 0;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = XT_CMD_NEW_ORDER;
+	sym = require_symbol(a->symbol);
+	cmd->symbol = (uint32) sym->symbol_id;
+	cmd->side = (uint8) parse_choice("side", a->side, side_names, 2);
+	cmd->order_type = (uint8) parse_choice("order_type", a->order_type, type_names, 2);
+	cmd->tif = (uint8) parse_choice("time_in_force", a->time_in_force, tif_names, 3);
+	cmd->stp = XT_STP_CANCEL_RESTING;
+	cmd->post_only = a->post_only ? 1 : 0;
 
-	if (cmd.order_type == XT_TYPE_LIMIT)
+	if (cmd->order_type == XT_TYPE_LIMIT)
 	{
-		if (PG_ARGISNULL(3))
+		if (a->price == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a limit order needs a price")));
-		cmd.price = to_units(PG_GETARG_NUMERIC(3), sym->tick, "price", "tick size");
+		cmd->price = to_units(a->price, sym->tick, "price", "tick size");
 	}
-	else if (!PG_ARGISNULL(3))
+	else if (a->price != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a market order takes no price"),
 				 errhint("Pass NULL as the price of a market order.")));
 
-	cmd.quantity = to_units(PG_GETARG_NUMERIC(4), sym->lot, "quantity", "lot size");
-	check_quantity_bounds(sym, cmd.quantity, PG_GETARG_NUMERIC(4));
+	cmd->quantity = to_units(a->quantity, sym->lot, "quantity", "lot size");
+	check_quantity_bounds(sym, cmd->quantity, a->quantity);
 
-	if (cmd.post_only && (cmd.order_type != XT_TYPE_LIMIT || cmd.tif != XT_TIF_GTC))
+	if (cmd->post_only && (cmd->order_type != XT_TYPE_LIMIT || cmd->tif != XT_TIF_GTC))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("post_only needs a GTC limit order")));
 
-	if (!PG_ARGISNULL(6))
+	if (a->client_order_id != NULL)
 	{
-		text	   *c = PG_GETARG_TEXT_PP(6);
-		int			len = VARSIZE_ANY_EXHDR(c);
-
-		if (len == 0 || len > XT_CLORDID_MAX)
+		if (a->client_order_id_len == 0 || a->client_order_id_len > XT_CLORDID_MAX)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("client_order_id must be 1 to %d bytes long", XT_CLORDID_MAX)));
-		cmd.clordid_len = (uint8) len;
-		memcpy(cmd.clordid, VARDATA_ANY(c), len);
+		cmd->clordid_len = (uint8) a->client_order_id_len;
+		memcpy(cmd->clordid, a->client_order_id, a->client_order_id_len);
 	}
-	cmd.account = resolve_account(PG_GETARG_TEXT_PP(8));
+	cmd->account = resolve_account(a->account);
+}
+
+static const char *
+text_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+Datum
+xt_submit_order(PG_FUNCTION_ARGS)
+{
+	XtNewOrderArgs a;
+	xt_command	cmd;
+	XtReply		reply;
+
+	require_arg(fcinfo, 7, "post_only");
+	memset(&a, 0, sizeof(a));
+	a.symbol = text_arg(fcinfo, 0);
+	a.side = text_arg(fcinfo, 1);
+	a.order_type = text_arg(fcinfo, 2);
+	a.price = PG_ARGISNULL(3) ? NULL : PG_GETARG_NUMERIC(3);
+	a.quantity = PG_ARGISNULL(4) ? NULL : PG_GETARG_NUMERIC(4);
+	a.time_in_force = text_arg(fcinfo, 5);
+	a.client_order_id = text_arg(fcinfo, 6);
+	a.client_order_id_len = a.client_order_id ? (int) strlen(a.client_order_id) : 0;
+	a.post_only = PG_GETARG_BOOL(7);
+	a.account = text_arg(fcinfo, 8);
+	build_new_order(&a, &cmd);
 
 	xt_sequence_and_wait(&cmd, 1, &reply);
-	put_submit_row(fcinfo, &reply);
+	InitMaterializedSRF(fcinfo, 0);
+	put_submit_row((ReturnSetInfo *) fcinfo->resultinfo, &reply);
+	return (Datum) 0;
+}
+
+/* ---- batches: xt_submit_orders(jsonb) ---- */
+
+#define XT_BATCH_MAX 100000
+
+static const char *const batch_fields[] = {
+	"symbol", "side", "order_type", "price", "quantity", "time_in_force", "client_order_id",
+	"post_only", "account"
+};
+
+/* Which element of the batch an error is about. */
+static void
+batch_error_context(void *arg)
+{
+	int			index = *(int *) arg;
+
+	if (index >= 0)
+		errcontext("order %d of the batch (counting from 1)", index + 1);
+}
+
+/* A JSON string field as a C string, or NULL when absent/null; other JSON types are errors. */
+static const char *
+json_string(JsonbContainer *obj, const char *key, int *len)
+{
+	JsonbValue	v;
+
+	if (!getKeyJsonValueFromContainer(obj, key, strlen(key), &v) || v.type == jbvNull)
+		return NULL;
+	if (v.type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON string", key)));
+	if (len)
+		*len = v.val.string.len;
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+/* A JSON number or numeric string as an exact numeric (never through a float), or NULL. */
+static Numeric
+json_decimal(JsonbContainer *obj, const char *key)
+{
+	JsonbValue	v;
+
+	if (!getKeyJsonValueFromContainer(obj, key, strlen(key), &v) || v.type == jbvNull)
+		return NULL;
+	if (v.type == jbvNumeric)
+		return v.val.numeric;
+	if (v.type == jbvString)
+	{
+		char	   *s = pnstrdup(v.val.string.val, v.val.string.len);
+		xt_decimal	dec;
+
+		/* the JSON grammar of decimals (src/common/decimal.h): no NaN, no spaces, no hex */
+		if (xt_decimal_parse(s, v.val.string.len, &dec) == XT_DEC_SYNTAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s \"%s\" is not a decimal number", key, s)));
+		return xt_numeric_from_cstring(s);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be a JSON number or a decimal string", key)));
+	pg_unreachable();
+}
+
+static void
+batch_order_args(JsonbContainer *obj, XtNewOrderArgs *a)
+{
+	JsonbIterator *it = JsonbIteratorInit(obj);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	const char *s;
+
+	/* refuse unknown fields: a misspelt "prise" must not silently become a market order */
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		bool		known = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		for (int i = 0; i < lengthof(batch_fields); i++)
+			if (v.val.string.len == (int) strlen(batch_fields[i]) &&
+				memcmp(v.val.string.val, batch_fields[i], v.val.string.len) == 0)
+				known = true;
+		if (!known)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown field \"%.*s\"", v.val.string.len, v.val.string.val)));
+	}
+
+	memset(a, 0, sizeof(*a));
+	a->symbol = json_string(obj, "symbol", NULL);
+	a->side = json_string(obj, "side", NULL);
+	a->order_type = json_string(obj, "order_type", NULL);
+	a->price = json_decimal(obj, "price");
+	a->quantity = json_decimal(obj, "quantity");
+	a->time_in_force = json_string(obj, "time_in_force", NULL);
+	if (a->time_in_force == NULL)
+		a->time_in_force = "GTC";
+	a->client_order_id = json_string(obj, "client_order_id", &a->client_order_id_len);
+	if (getKeyJsonValueFromContainer(obj, "post_only", 9, &v) && v.type != jbvNull)
+	{
+		if (v.type != jbvBool)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("post_only must be a JSON boolean")));
+		a->post_only = v.val.boolean;
+	}
+	s = json_string(obj, "account", NULL);
+	a->account = s ? s : GetUserNameFromId(GetUserId(), false);
+}
+
+/*
+ * xt_submit_orders(orders jsonb) RETURNS TABLE(order_id bigint, status text, message text)
+ *
+ * Every order of the array is validated first (any error: nothing is sequenced), then all are
+ * sequenced back to back and the call waits once for them to be durable: one round trip, and as
+ * many orders per commit as the persister can group.
+ */
+Datum
+xt_submit_orders(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *jb;
+	int			n;
+	int			index = -1;
+	xt_command *cmds;
+	ErrorContextCallback errcb;
+	ArrayType  *seqs;
+	Datum	   *seq_datums;
+	ReturnSetInfo *rsinfo;
+	Oid			save_userid;
+	int			save_sec;
+
+	require_arg(fcinfo, 0, "orders");
+	jb = PG_GETARG_JSONB_P(0);
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("orders must be a JSON array of order objects")));
+	n = JB_ROOT_COUNT(jb);
+	if (n > XT_BATCH_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a batch holds at most %d orders, not %d", XT_BATCH_MAX, n)));
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (n == 0)
+		return (Datum) 0;
+
+	cmds = palloc(sizeof(xt_command) * n);
+	errcb.callback = batch_error_context;
+	errcb.arg = &index;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	for (index = 0; index < n; index++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(&jb->root, index);
+		XtNewOrderArgs a;
+
+		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("each order must be a JSON object")));
+		batch_order_args(elem->val.binary.data, &a);
+		build_new_order(&a, &cmds[index]);
+	}
+	index = -1;
+	error_context_stack = errcb.previous;
+
+	xt_sequence_and_wait(cmds, n, NULL);
+
+	/*
+	 * The outcomes are in the journal, which traders may not read: look them up as the bootstrap
+	 * superuser, for exactly the sequence numbers this call was given.
+	 */
+	seq_datums = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		seq_datums[i] = Int64GetDatum((int64) cmds[i].seq);
+	seqs = construct_array(seq_datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		Oid			argtypes[1] = {INT8ARRAYOID};
+		Datum		args[1] = {PointerGetDatum(seqs)};
+
+		SPI_connect();
+		push_latest_snapshot();
+		if (SPI_execute_with_args("SELECT j.outcome, j.reason, j.result_id, o.status "
+								  "FROM xtrader.journal j "
+								  "LEFT JOIN xtrader.orders o ON o.order_id = j.result_id "
+								  "WHERE j.seq = ANY ($1) ORDER BY j.seq",
+								  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT ||
+			SPI_processed != (uint64) n)
+			elog(ERROR, "xtrader: the journal does not hold the batch just made durable");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	t = SPI_tuptable->vals[i];
+			TupleDesc	d = SPI_tuptable->tupdesc;
+			bool		isnull;
+			XtReply		r;
+
+			memset(&r, 0, sizeof(r));
+			r.outcome = (uint8) DatumGetInt16(SPI_getbinval(t, d, 1, &isnull));
+			r.reason = (uint8) DatumGetInt16(SPI_getbinval(t, d, 2, &isnull));
+			r.order_id = (uint64) DatumGetInt64(SPI_getbinval(t, d, 3, &isnull));
+			r.status = (uint8) DatumGetInt16(SPI_getbinval(t, d, 4, &isnull));
+			put_submit_row(rsinfo, &r);
+		}
+		PopActiveSnapshot();
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
 	return (Datum) 0;
 }
 
@@ -321,9 +601,11 @@ require_open_order(int64 order_id)
 	bool		isnull;
 
 	SPI_connect();
+	push_latest_snapshot();
 	if (SPI_execute_with_args("SELECT account, symbol_id, status FROM xtrader.orders "
 							  "WHERE order_id = $1", 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "xtrader: cannot read order %lld", (long long) order_id);
+	PopActiveSnapshot();
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -434,7 +716,7 @@ xt_order_book(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("depth must be between 1 and %d", XT_MAX_DEPTH)));
-	sym = require_symbol(PG_GETARG_TEXT_PP(0));
+	sym = require_symbol(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	xt_wait_until_ready();
 
 	levels[0] = palloc(sizeof(xt_level_info) * depth);

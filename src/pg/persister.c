@@ -106,7 +106,7 @@ xt_exec_columns(SPIPlanPtr plan, XtColumn *cols, int ncols, int expect)
 
 enum
 {
-	J_SEQ, J_TYPE, J_COMMAND, J_OUTCOME, J_REASON, J_AT, J_NCOLS
+	J_SEQ, J_TYPE, J_COMMAND, J_OUTCOME, J_REASON, J_RESULT, J_AT, J_NCOLS
 };
 enum
 {
@@ -151,6 +151,7 @@ typedef struct XtBatch
 	TimestampTz at;
 	uint8		outcome;
 	uint8		reason;
+	uint64		result_id;		/* 0 = none */
 	bool		have_cmd;
 } XtBatch;
 
@@ -220,6 +221,7 @@ xt_batch_end_command(XtBatch *b)
 	xt_col_push(&b->journal[J_COMMAND], PointerGetDatum(raw), false);
 	xt_col_push(&b->journal[J_OUTCOME], Int16GetDatum(b->outcome), false);
 	xt_col_push(&b->journal[J_REASON], Int16GetDatum(b->reason), false);
+	xt_col_push(&b->journal[J_RESULT], Int64GetDatum((int64) b->result_id), b->result_id == 0);
 	xt_col_push(&b->journal[J_AT], TimestampTzGetDatum(b->at), false);
 	if (b->first_seq == 0)
 		b->first_seq = b->cmd.seq;
@@ -236,16 +238,19 @@ xt_batch_event(XtBatch *b, const xt_event *ev, TimestampTz at)
 	{
 		case XT_EV_ACCEPTED:
 			b->outcome = XT_OUTCOME_ACCEPTED;
+			b->result_id = ev->order_id;
 			xt_order_created(b, &b->cmd, ev, at);
 			break;
 		case XT_EV_REJECTED:
 			b->outcome = XT_OUTCOME_REJECTED;
 			b->reason = ev->reason;
+			b->result_id = ev->order_id;
 			if (b->cmd.type == XT_CMD_NEW_ORDER)
 				xt_order_created(b, &b->cmd, ev, at);
 			break;
 		case XT_EV_DUPLICATE:
 			b->outcome = XT_OUTCOME_DUPLICATE;
+			b->result_id = ev->order_id;
 			break;
 		case XT_EV_SYMBOL_ADDED:
 			b->outcome = XT_OUTCOME_ACCEPTED;
@@ -275,7 +280,10 @@ xt_batch_event(XtBatch *b, const xt_event *ev, TimestampTz at)
 		case XT_EV_CANCELLED:
 		case XT_EV_EXPIRED:
 			if (b->cmd.type == XT_CMD_CANCEL && ev->type == XT_EV_CANCELLED)
+			{
 				b->outcome = XT_OUTCOME_ACCEPTED;
+				b->result_id = ev->order_id;
+			}
 			o = xt_order_touch(b, ev->order_id, at);
 			o->remaining = ev->remaining;
 			o->status = ev->status;
@@ -283,6 +291,7 @@ xt_batch_event(XtBatch *b, const xt_event *ev, TimestampTz at)
 			break;
 		case XT_EV_AMENDED:
 			b->outcome = XT_OUTCOME_ACCEPTED;
+			b->result_id = ev->order_id;
 			o = xt_order_touch(b, ev->order_id, at);
 			o->price = ev->price;
 			o->quantity = ev->quantity;
@@ -298,7 +307,7 @@ static void
 xt_prepare_plans(void)
 {
 	Oid			jt[J_NCOLS] = {INT8ARRAYOID, INT2ARRAYOID, BYTEAARRAYOID, INT2ARRAYOID, INT2ARRAYOID,
-	TIMESTAMPTZARRAYOID};
+	INT8ARRAYOID, TIMESTAMPTZARRAYOID};
 	Oid			nt[N_NCOLS] = {INT8ARRAYOID, INT4ARRAYOID, OIDARRAYOID, INT2ARRAYOID, INT2ARRAYOID,
 		INT2ARRAYOID, BOOLARRAYOID, INT2ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
 	INT8ARRAYOID, INT2ARRAYOID, INT2ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
@@ -309,8 +318,8 @@ xt_prepare_plans(void)
 	INT8ARRAYOID, TIMESTAMPTZARRAYOID};
 
 	plan_journal = SPI_prepare(
-							   "INSERT INTO xtrader.journal (seq, type, command, outcome, reason, applied_at) "
-							   "SELECT * FROM unnest($1, $2, $3, $4, $5, $6)", J_NCOLS, jt);
+							   "INSERT INTO xtrader.journal (seq, type, command, outcome, reason, result_id, "
+							   "applied_at) SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7)", J_NCOLS, jt);
 	plan_new_orders = SPI_prepare(
 								  "INSERT INTO xtrader.orders (order_id, symbol_id, account, side, order_type, "
 								  "time_in_force, post_only, stp, client_order_id, price, quantity, remaining, "
@@ -473,6 +482,7 @@ xt_persist_batch(MemoryContext batch_cxt)
 	xt_col_init(&b.journal[J_COMMAND], BYTEAOID);
 	xt_col_init(&b.journal[J_OUTCOME], INT2OID);
 	xt_col_init(&b.journal[J_REASON], INT2OID);
+	xt_col_init(&b.journal[J_RESULT], INT8OID);
 	xt_col_init(&b.journal[J_AT], TIMESTAMPTZOID);
 	{
 		Oid			et[E_NCOLS] = {INT8OID, INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID,
@@ -498,6 +508,7 @@ xt_persist_batch(MemoryContext batch_cxt)
 			b.at = rec->at;
 			b.outcome = XT_OUTCOME_NONE;
 			b.reason = XT_REASON_NONE;
+			b.result_id = 0;
 			b.have_cmd = b.cmd.seq > already;	/* skip what a previous run committed */
 		}
 		else if (b.have_cmd)

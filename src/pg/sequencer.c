@@ -87,18 +87,17 @@ xt_wait_until_ready(void)
 	ConditionVariableCancelSleep();
 }
 
-void
-xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply)
+/*
+ * Enqueue cmds[0 .. n) under one hold of seq_lock (consecutive sequence numbers, FIFO) and wake
+ * the engine. reply_procno is the reply slot to fill, or -1. Returns the last sequence number and
+ * the generation it belongs to.
+ */
+static uint64
+xt_enqueue(xt_command *cmds, int n, int reply_procno, TimestampTz deadline, uint32 *generation)
 {
-	XtInSlot   *slots;
+	XtInSlot   *slots = xt_in_slots();
 	uint64		tail;
 	uint64		last = 0;
-	uint32		generation;
-	TimestampTz deadline;
-	int			procno = MyProc->pgprocno;
-
-	Assert(n >= 1 && n <= XT_SEQ_MAX_BATCH);
-	Assert(reply == NULL || n == 1);
 
 	/* The journal must be able to hold whatever is sequenced: the SQL layer validated the
 	 * values; this guards the structure (enums, lengths) against a caller's bug. */
@@ -106,9 +105,6 @@ xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply)
 		if (xt_command_validate(&cmds[i]) != XT_CODEC_OK)
 			elog(ERROR, "xtrader: refusing to sequence a malformed command (%s)",
 				 xt_codec_result_name(xt_command_validate(&cmds[i])));
-	xt_wait_until_ready();
-	slots = xt_in_slots();
-	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), xt_guc_submit_timeout_ms);
 
 	/* Take the lock with room for all n commands; sleep on in_space_cv while the ring is full. */
 	ConditionVariablePrepareToSleep(&xt_shared->in_space_cv);
@@ -141,7 +137,7 @@ xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply)
 	ConditionVariableCancelSleep();
 
 	/* seq_lock held: number and enqueue in one step, so sequence order is ring order. */
-	generation = pg_atomic_read_u32(&xt_shared->generation);
+	*generation = pg_atomic_read_u32(&xt_shared->generation);
 	for (int i = 0; i < n; i++)
 	{
 		XtInSlot   *slot = &slots[tail % xt_shared->in_slots];
@@ -149,18 +145,23 @@ xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply)
 		last = ++xt_shared->last_seq;
 		cmds[i].seq = last;
 		slot->cmd = cmds[i];
-		slot->procno = (reply != NULL) ? procno : -1;
+		slot->procno = (i == n - 1) ? reply_procno : -1;
 		tail++;
 	}
-	if (reply != NULL)
-		xt_replies()[procno].seq = 0;	/* stale until the engine answers this one */
+	if (reply_procno >= 0)
+		xt_replies()[reply_procno].seq = 0; /* stale until the engine answers this one */
 	pg_write_barrier();
 	pg_atomic_write_u64(&xt_shared->in_tail, tail);
 	LWLockRelease(&xt_shared->seq_lock);
 	if (xt_shared->engine_latch)
 		SetLatch(xt_shared->engine_latch);
+	return last;
+}
 
-	/* Sleep until the persister has committed the last of them. */
+/* Sleep on durable_cv until the persister has committed seq last (of the given generation). */
+static void
+xt_wait_durable(uint64 last, uint32 generation, TimestampTz deadline)
+{
 	ConditionVariablePrepareToSleep(&xt_shared->durable_cv);
 	for (;;)
 	{
@@ -198,6 +199,38 @@ xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply)
 		ConditionVariableTimedSleep(&xt_shared->durable_cv, left, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
+}
+
+void
+xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply)
+{
+	TimestampTz deadline;
+	uint32		generation = 0;
+	uint32		first_generation = 0;
+	uint64		last = 0;
+	int			procno = MyProc->pgprocno;
+
+	Assert(n >= 1);
+	Assert(reply == NULL || n == 1);
+	xt_wait_until_ready();
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), xt_guc_submit_timeout_ms);
+
+	/* Big batches go in pieces; a recovery between pieces would split them, so it is an error. */
+	for (int done = 0; done < n; done += XT_SEQ_MAX_BATCH)
+	{
+		int			chunk = Min(n - done, XT_SEQ_MAX_BATCH);
+
+		last = xt_enqueue(cmds + done, chunk, reply ? procno : -1, deadline, &generation);
+		if (done == 0)
+			first_generation = generation;
+		else if (generation != first_generation)
+			ereport(ERROR,
+					(errcode(ERRCODE_CANNOT_CONNECT_NOW),
+					 errmsg("xtrader engine restarted in the middle of a batch"),
+					 errdetail("Orders up to %llu may have been discarded; check them with xt_order().",
+							   (unsigned long long) last)));
+	}
+	xt_wait_durable(last, first_generation, deadline);
 
 	if (reply != NULL)
 	{

@@ -11,12 +11,13 @@
 
 #include "pg/shmem.h"
 
-/* Commands at most in one call (a batch is cut into pieces of this size by the caller). */
+/* Commands enqueued under one hold of seq_lock; longer batches go in pieces of this size. */
 #define XT_SEQ_MAX_BATCH 1024
 
 /*
- * Sequence cmds[0 .. n) (their seq fields are set here), wait until all are durable, and if
- * reply is not NULL (n must be 1) copy the engine's answer into it. ERRORs (nothing sequenced):
+ * Sequence cmds[0 .. n) (their seq fields are set here; consecutive within each piece of
+ * XT_SEQ_MAX_BATCH), wait until all are durable, and if reply is not NULL (n must be 1) copy the
+ * engine's answer into it. ERRORs (nothing sequenced):
  * 57P03 when the engine is not ready within xtrader.submit_timeout, 0A000 in a database other
  * than xtrader.database. ERRORs after sequencing: 57P03 when a recovery discarded the commands
  * before they were durable (they did not happen), 57014 on time-out (they may still happen).

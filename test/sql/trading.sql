@@ -167,6 +167,34 @@ SELECT account, status FROM xt_order(:for_bob);
 SELECT status FROM xt_cancel_order(:for_bob);
 RESET ROLE;
 
+-- batches: one call, every order validated first, outcomes in input order
+SET ROLE regress_carol;
+SELECT status, message FROM xt_submit_orders('[
+  {"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 30000000, "quantity": 0.5},
+  {"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": "30000000", "quantity": "0.25",
+   "time_in_force": "GTC", "client_order_id": "carol-b1"},
+  {"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 3e7, "quantity": 1e-4,
+   "client_order_id": "carol-b1"},
+  {"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 99000000, "quantity": 0.1,
+   "post_only": true}
+]');
+RESET ROLE;
+SELECT quantity, orders FROM xt_order_book('BTC-KRW') WHERE price = 30000000;
+SET ROLE regress_carol;
+SELECT last_seq AS seq_before FROM xt_stats() \gset
+SELECT * FROM xt_submit_orders('[{"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 1000, "quantity": 1},
+                                 {"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "prise": 1000, "quantity": 1}]');
+SELECT * FROM xt_submit_orders('[{"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": "1e3x", "quantity": 1}]');
+SELECT * FROM xt_submit_orders('[{"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 1500, "quantity": 1}]');
+SELECT * FROM xt_submit_orders('[{"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 1000, "quantity": true}]');
+SELECT * FROM xt_submit_orders('[{"symbol": "BTC-KRW", "side": "Buy", "order_type": "Limit", "price": 1000, "quantity": 1, "account": "regress_bob"}]');
+SELECT * FROM xt_submit_orders('[1, 2]');
+SELECT * FROM xt_submit_orders('{"symbol": "BTC-KRW"}');
+SELECT * FROM xt_submit_orders(NULL);
+SELECT count(*) FROM xt_submit_orders('[]');
+SELECT last_seq = :seq_before AS nothing_sequenced FROM xt_stats();
+RESET ROLE;
+
 -- the durable state agrees with itself: filled = sum of executions, nothing over-filled
 SELECT count(*) AS inconsistent_orders
   FROM xtrader.orders o
