@@ -52,7 +52,11 @@ CORE_WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvl
 CORE_INC      = -Isrc -Itest/unit
 UNIT_SUPPORT  = $(sort $(filter-out test/unit/test_%.c,$(wildcard test/unit/*.c)))
 UNIT_NAMES    = $(sort $(basename $(notdir $(wildcard test/unit/test_*.c))))
-CORE_HEADERS  = $(wildcard src/engine/*.h src/common/*.h test/unit/*.h)
+# src/net: the REST/WS protocol core (pure C + OpenSSL's libcrypto for HMAC), tested like the core
+NET_SRCS      = $(sort $(wildcard src/net/*.c))
+CORE_LIBS     = -lcrypto -lm
+CORE_HEADERS  = $(wildcard src/engine/*.h src/common/*.h src/net/*.h test/unit/*.h)
+CORE_SRCS_ALL = $(CORE_SRCS) $(NET_SRCS)
 
 # unit: optimised, invariants checked after every command
 UNIT_CFLAGS   = $(CORE_WARN) -O2 -g -DXT_CHECK_INVARIANTS $(CORE_INC)
@@ -61,13 +65,13 @@ ASAN_CFLAGS   = $(CORE_WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,u
                 -fno-sanitize-recover=all -DXT_CHECK_INVARIANTS $(CORE_INC)
 BENCH_CFLAGS  = $(CORE_WARN) -O3 -DNDEBUG $(CORE_INC)
 
-build/unit/%: test/unit/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
+build/unit/%: test/unit/%.c $(CORE_SRCS_ALL) $(UNIT_SUPPORT) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CORE_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) -lm
+	$(CORE_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS_ALL) $(UNIT_SUPPORT) $(CORE_LIBS)
 
-build/asan/%: test/unit/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
+build/asan/%: test/unit/%.c $(CORE_SRCS_ALL) $(UNIT_SUPPORT) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CORE_CC) $(ASAN_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) -lm
+	$(CORE_CC) $(ASAN_CFLAGS) -o $@ $< $(CORE_SRCS_ALL) $(UNIT_SUPPORT) $(CORE_LIBS)
 
 .PHONY: unit-build asan-build unit asan
 unit-build: $(addprefix build/unit/,$(UNIT_NAMES))
@@ -87,9 +91,9 @@ FUZZ_CFLAGS   = -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,
                 -fno-sanitize-recover=all $(CORE_INC)
 FUZZ_SECONDS ?= 10
 
-build/fuzz/%: test/fuzz/%.c $(CORE_SRCS) $(CORE_HEADERS)
+build/fuzz/%: test/fuzz/%.c $(CORE_SRCS_ALL) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS_ALL) $(CORE_LIBS)
 
 .PHONY: fuzz-build fuzz
 fuzz-build: $(addprefix build/fuzz/,$(FUZZ_NAMES))
@@ -105,12 +109,28 @@ fuzz: fuzz-build
 	  else tail -n 40 build/fuzz/$$f.log; echo "0 passed, 1 failed"; rc=1; fi; \
 	done; exit $$rc
 
+# ---- broker publishers (src/brokers): tests against the real servers of scripts/brokers -----------
+BROKER_SRCS   = $(sort $(wildcard src/brokers/*.c))
+BROKER_NAMES  = $(sort $(basename $(notdir $(wildcard test/brokers/test_*.c))))
+BROKER_LIBS   = -lhiredis -lrdkafka -lrabbitmq -lcrypto -lm
+BROKER_CFLAGS = $(CORE_WARN) -O2 -g -D_GNU_SOURCE $(CORE_INC)
+
+build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS) $(wildcard src/brokers/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(BROKER_CFLAGS) -o $@ $< $(BROKER_SRCS) $(CORE_SRCS_ALL) $(BROKER_LIBS)
+
+.PHONY: brokers-build brokers-unit
+brokers-build: $(addprefix build/brokers/,$(BROKER_NAMES))
+# needs the servers: scripts/brokers start
+brokers-unit: brokers-build
+	@rc=0; for t in $(BROKER_NAMES); do echo "== brokers $$t"; build/brokers/$$t || rc=1; done; exit $$rc
+
 # ---- benchmarks ---------------------------------------------------------------------------------
 # The engine benchmark measures the reference model (test/unit/reference.c) on the same stream as
 # its same-run baseline.
 build/bench/%: bench/engine/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) -lm
+	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_LIBS)
 
 .PHONY: bench-engine
 bench-engine: build/bench/bench_engine
