@@ -637,7 +637,7 @@ xt_add_symbol(const xt_run *r, const xt_command *c)
 		return;
 	}
 	s = &xt_symbols(e)[c->symbol];
-	if (s->registered)
+	if (s->registered && (s->nlevels[XT_SIDE_BUY] > 0 || s->nlevels[XT_SIDE_SELL] > 0))
 	{
 		xt_emit_reject(r, c, XT_REJ_SYMBOL_EXISTS);
 		return;
@@ -647,11 +647,12 @@ xt_add_symbol(const xt_run *r, const xt_command *c)
 		xt_emit_reject(r, c, XT_REJ_INVALID_QUANTITY);
 		return;
 	}
+	if (!s->registered)			/* else an empty book gets new limits */
+		e->nsymbols++;
 	s->registered = 1;
 	s->min_qty = min;
 	s->max_qty = max;
 	s->nlevels[XT_SIDE_BUY] = s->nlevels[XT_SIDE_SELL] = 0;
-	e->nsymbols++;
 	xt_ev_start(r, &ev, XT_EV_SYMBOL_ADDED);
 	ev.symbol = c->symbol;
 	ev.quantity = min;

@@ -319,8 +319,12 @@ typedef void (*xt_event_fn) (void *ctx, const xt_event *ev);
  *      GTC (CANCELLED by STP, or rests + LEVEL).
  *
  * ADD_SYMBOL
- *   symbol >= max_symbols -> REJECTED SYMBOL_CAPACITY; in use -> SYMBOL_EXISTS; min/max invalid
- *   (min < 0, max < 0, min > max after defaults) -> INVALID_QUANTITY. Else SYMBOL_ADDED.
+ *   symbol >= max_symbols -> REJECTED SYMBOL_CAPACITY; in use AND its book holds a resting order
+ *   -> SYMBOL_EXISTS; min/max invalid (min < 0, max < 0, min > max after defaults) ->
+ *   INVALID_QUANTITY. Else SYMBOL_ADDED: a new symbol, or new limits for an id whose book is
+ *   empty. (The SQL layer sequences ADD_SYMBOL inside the transaction that lists the symbol; if
+ *   that transaction rolls back, the journal keeps the id registered with no listing and no
+ *   orders, and the next listing must be able to take the id again.)
  *   (min or max above XT_VALUE_MAX is also INVALID_QUANTITY; SYMBOL_ADDED carries the values
  *   after defaults.)
  *

@@ -879,8 +879,13 @@ add_symbol(xt_ref *ref, const xt_command *cmd, xt_event_fn sink, void *ctx)
 	}
 	if (ref->symbols[cmd->symbol].used)
 	{
-		emit_rejected(cmd, 0, XT_REJ_SYMBOL_EXISTS, sink, ctx);
-		return;
+		/* only a book with resting orders keeps its limits; an empty one is redefined */
+		for (uint32_t i = 0; i < ref->norders; i++)
+			if (ref->orders[i].symbol == cmd->symbol)
+			{
+				emit_rejected(cmd, 0, XT_REJ_SYMBOL_EXISTS, sink, ctx);
+				return;
+			}
 	}
 	if (min_qty < 0 || max_qty < 0 || min_qty > max_qty ||
 		min_qty > XT_VALUE_MAX || max_qty > XT_VALUE_MAX)

@@ -472,6 +472,10 @@ XT_TEST(add_symbol)
 
 	s = run(f, c_add(0, 0, 0));
 	EXPECT(f, E_sym(s, 0, 1, MAXV));
+	/* an empty book is redefined; one with a resting order is "in use" */
+	s = run(f, c_add(0, 0, 0));
+	EXPECT(f, E_sym(s, 0, 1, MAXV));
+	run(f, c_limit(0, XT_SIDE_BUY, 1, 100, 1));
 	s = run(f, c_add(0, 0, 0));
 	EXPECT(f, E_rej(s, 0, 0, 0, XT_REJ_SYMBOL_EXISTS, XT_CMD_ADD_SYMBOL));
 	/* exists is checked before the limits */
