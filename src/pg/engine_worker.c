@@ -260,10 +260,12 @@ xt_replay_journal(xt_engine *eng)
 
 /*
  * Rebuild the books from the journal and open the sequencer. Returns false (state
- * NO_EXTENSION) when the extension is not installed in xtrader.database.
+ * NO_EXTENSION) when the extension is not installed in xtrader.database. reset_seen is the
+ * reset request this recovery answers: one made while it ran (a CREATE EXTENSION committing
+ * meanwhile) keeps the state RECOVERING, for the loop runs another recovery at once.
  */
 static bool
-xt_recover(void)
+xt_recover(uint32 reset_seen)
 {
 	XtShared   *sh = xt_shared;
 	xt_engine_config cfg;
@@ -319,7 +321,10 @@ xt_recover(void)
 	pg_atomic_write_u64(&sh->durable_seq, last);
 	pg_atomic_fetch_add_u32(&sh->generation, 1);
 	pg_atomic_fetch_add_u32(&sh->symbols_version, 1);
-	pg_atomic_write_u32(&sh->state, have_journal ? XT_STATE_READY : XT_STATE_NO_EXTENSION);
+	if (pg_atomic_read_u32(&sh->reset_requested) != reset_seen)
+		pg_atomic_write_u32(&sh->state, XT_STATE_RECOVERING);
+	else
+		pg_atomic_write_u32(&sh->state, have_journal ? XT_STATE_READY : XT_STATE_NO_EXTENSION);
 	LWLockRelease(&sh->seq_lock);
 	LWLockRelease(&sh->book_lock);
 
@@ -356,7 +361,7 @@ xt_engine_worker_main(Datum arg)
 
 	xt_shared->engine_latch = MyLatch;
 	reset_seen = pg_atomic_read_u32(&xt_shared->reset_requested);
-	xt_recover();
+	xt_recover(reset_seen);
 
 	for (;;)
 	{
@@ -376,7 +381,7 @@ xt_engine_worker_main(Datum arg)
 		if (reset != reset_seen)
 		{
 			reset_seen = reset;
-			xt_recover();
+			xt_recover(reset_seen);
 		}
 		if (pg_atomic_read_u32(&xt_shared->state) == XT_STATE_READY)
 			xt_drain();

@@ -68,16 +68,18 @@ xt_wait_until_ready(void)
 	state = pg_atomic_read_u32(&xt_shared->state);
 	if (state == XT_STATE_READY)
 		return;
-	if (state == XT_STATE_NO_EXTENSION)
-		xt_not_ready_error(state);
 
+	/*
+	 * Wait, bounded, in every other state: even NO_EXTENSION, since a caller of an xtrader
+	 * function in this database proves the extension exists and the engine is about to notice.
+	 */
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), xt_guc_submit_timeout_ms);
 	ConditionVariablePrepareToSleep(&xt_shared->state_cv);
 	while ((state = pg_atomic_read_u32(&xt_shared->state)) != XT_STATE_READY)
 	{
 		long		left = xt_ms_left(deadline);
 
-		if (left <= 0 || state == XT_STATE_NO_EXTENSION)
+		if (left <= 0)
 		{
 			ConditionVariableCancelSleep();
 			xt_not_ready_error(state);

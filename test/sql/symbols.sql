@@ -72,9 +72,15 @@ SELECT symbol_id, symbol FROM xt_create_symbol('XRP-KRW', 1, 1);
 DELETE FROM xtrader.symbols;
 RESET ROLE;
 
+-- a listing rolled back leaves its id free for the next one (the engine redefines the empty id)
+BEGIN;
+SELECT symbol_id FROM xt_create_symbol('ROLL-KRW', 1, 1);
+ROLLBACK;
+SELECT symbol_id, symbol, min_quantity FROM xt_create_symbol('NEXT-KRW', 1, 1, 2);
+
 -- the registry holds xtrader.max_symbols symbols, then refuses with 54000
 SELECT count(*) FROM (
-  SELECT xt_create_symbol('S' || g || '-KRW', 1, 1) FROM generate_series(10, 68) g) s;
+  SELECT xt_create_symbol('S' || g || '-KRW', 1, 1) FROM generate_series(10, 67) g) s;
 SELECT xt_create_symbol('FULL-KRW', 1, 1);
 SELECT count(*), max(symbol_id) FROM xt_symbols();
 
