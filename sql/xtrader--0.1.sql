@@ -77,6 +77,16 @@ CREATE TABLE xtrader.journal (
 );
 COMMENT ON TABLE xtrader.journal IS 'Every sequenced command, in sequence order (the recovery log).';
 
+-- Snapshots of every book (src/engine snapshot format) as of a durable seq: recovery restores the
+-- newest and replays only the journal after it.
+CREATE TABLE xtrader.snapshots (
+    seq        bigint      PRIMARY KEY,   -- the last command the snapshot includes
+    taken_at   timestamptz NOT NULL,
+    data       bytea       NOT NULL
+);
+ALTER TABLE xtrader.snapshots ALTER COLUMN data SET STORAGE EXTERNAL;  -- already compact
+COMMENT ON TABLE xtrader.snapshots IS 'Engine snapshots: recovery starts from the newest.';
+
 CREATE TABLE xtrader.orders (
     order_id        bigint      PRIMARY KEY,  -- = the sequence number of its NEW_ORDER command
     symbol_id       integer     NOT NULL,
@@ -116,8 +126,9 @@ CREATE TABLE xtrader.executions (
 CREATE INDEX executions_symbol_idx ON xtrader.executions (symbol_id, execution_id);
 COMMENT ON TABLE xtrader.executions IS 'Every trade (written by the persister).';
 
-REVOKE ALL ON xtrader.journal, xtrader.orders, xtrader.executions FROM PUBLIC;
+REVOKE ALL ON xtrader.journal, xtrader.snapshots, xtrader.orders, xtrader.executions FROM PUBLIC;
 GRANT SELECT ON xtrader.journal, xtrader.orders, xtrader.executions TO xtrader_admin;
+GRANT SELECT (seq, taken_at) ON xtrader.snapshots TO xtrader_admin;
 GRANT SELECT ON xtrader.orders TO xtrader_trader;
 
 -- A trader sees only its own orders, whatever query it writes.
@@ -237,6 +248,16 @@ RETURNS TABLE (state text, last_seq bigint, applied_seq bigint, durable_seq bigi
 AS 'MODULE_PATHNAME', 'xt_stats'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION xtrader.xt_snapshot()
+RETURNS TABLE (seq bigint, bytes bigint, resting_orders integer)
+AS 'MODULE_PATHNAME', 'xt_snapshot'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION xtrader.xt_snapshot()
+    IS 'Store a snapshot of every book as of the last durable command (recovery starts there).';
+REVOKE ALL ON FUNCTION xtrader.xt_snapshot() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xtrader.xt_snapshot() TO xtrader_admin;
 
 -- The engine worker rebuilds its books from this database's journal once this transaction
 -- commits (an extension created again starts from an empty book).

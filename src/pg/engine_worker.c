@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -212,18 +213,56 @@ xt_replay_sink(void *ctx, const xt_event *ev)
 	/* replayed events were persisted with their commands the first time */
 }
 
-/* Replay xtrader.journal through a fresh engine. Runs inside a transaction with SPI. */
+/*
+ * Restore the newest snapshot into the fresh engine. Returns its seq, or 0 when there is none or
+ * it cannot be used (damaged, or bigger than this server's limits): then the engine stays empty
+ * and the whole journal is replayed, which is slower but always right.
+ */
 static uint64
-xt_replay_journal(xt_engine *eng)
+xt_restore_snapshot(xt_engine *eng)
+{
+	bool		isnull;
+	uint64		seq;
+	bytea	   *data;
+	xt_result	rc;
+	xt_engine_config cfg;
+
+	if (SPI_execute("SELECT seq, data FROM xtrader.snapshots ORDER BY seq DESC LIMIT 1",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "xtrader: cannot read xtrader.snapshots");
+	if (SPI_processed == 0)
+		return 0;
+	seq = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	rc = xt_engine_restore(eng, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+	if (rc == XT_OK && xt_engine_last_seq(eng) == seq)
+		return seq;
+
+	ereport(WARNING,
+			(errmsg("xtrader: snapshot %llu cannot be restored (%s); replaying the whole journal",
+					(unsigned long long) seq,
+					rc == XT_ERR_SNAPSHOT_FIT ? "it holds more than this server's xtrader limits"
+					: rc == XT_OK ? "its sequence number does not match" : "it is damaged")));
+	xt_engine_config_from_gucs(&cfg);
+	if (xt_engine_init(xt_shared_engine(), xt_shared->engine_size, &cfg, &eng) != XT_OK)
+		xt_worker_crash("could not initialise the engine");
+	return 0;
+}
+
+/* Replay the journal after the snapshot through the engine. Inside a transaction with SPI. */
+static uint64
+xt_replay_journal(xt_engine *eng, uint64 after_seq)
 {
 	Portal		portal;
 	SPIPlanPtr	plan;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum((int64) after_seq)};
 	uint64		replayed = 0;
 
-	plan = SPI_prepare("SELECT command FROM xtrader.journal ORDER BY seq", 0, NULL);
+	plan = SPI_prepare("SELECT command FROM xtrader.journal WHERE seq > $1 ORDER BY seq", 1, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "xtrader: could not prepare the journal scan");
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, XT_REPLAY_FETCH);
@@ -273,6 +312,7 @@ xt_recover(uint32 reset_seen)
 	bool		have_journal;
 	bool		isnull;
 	uint64		replayed = 0;
+	uint64		snapshot_seq = 0;
 	uint64		last;
 
 	sh->recovery_started = GetCurrentTimestamp();
@@ -307,7 +347,10 @@ xt_recover(uint32 reset_seen)
 	have_journal = SPI_processed == 1 &&
 		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (have_journal)
-		replayed = xt_replay_journal(eng);
+	{
+		snapshot_seq = xt_restore_snapshot(eng);
+		replayed = xt_replay_journal(eng, snapshot_seq);
+	}
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -338,8 +381,8 @@ xt_recover(uint32 reset_seen)
 
 	if (have_journal)
 		ereport(LOG,
-				(errmsg("xtrader: engine ready after replaying %llu commands in %ld ms (last seq %llu, %u resting orders)",
-						(unsigned long long) replayed,
+				(errmsg("xtrader: engine ready after restoring snapshot %llu and replaying %llu commands in %ld ms (last seq %llu, %u resting orders)",
+						(unsigned long long) snapshot_seq, (unsigned long long) replayed,
 						(long) TimestampDifferenceMilliseconds(sh->recovery_started, sh->recovery_finished),
 						(unsigned long long) last, xt_engine_resting_orders(eng))));
 	else
