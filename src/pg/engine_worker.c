@@ -182,7 +182,8 @@ xt_drain(void)
 		uint64		tail = pg_atomic_read_u64(&sh->in_tail);
 		uint64		n;
 
-		if (head == tail)
+		/* under steady load the ring is never empty: still leave promptly on shutdown */
+		if (head == tail || ShutdownRequestPending)
 			break;
 		pg_read_barrier();		/* slot contents before in_tail */
 		n = Min(tail - head, XT_APPLY_BATCH);
