@@ -95,15 +95,15 @@ xt_out_next(XtApplyCtx *ctx, XtOutKind kind)
 	return rec;
 }
 
-/* Event sink: copy the event to the outbound ring and derive the submitter's reply. */
-static void
-xt_apply_sink(void *vctx, const xt_event *ev)
+/*
+ * Fold one event of a command into the answer to that command: accepted, rejected (why) or a
+ * duplicate, the order it concerns, and that order's status. The engine worker builds the
+ * submitter's reply with it and the persister the journal's outcome columns, so both always
+ * tell the same story.
+ */
+void
+xt_reply_fold(XtReply *r, uint8 cmd_type, const xt_event *ev)
 {
-	XtApplyCtx *ctx = (XtApplyCtx *) vctx;
-	XtReply    *r = &ctx->reply;
-
-	xt_out_next(ctx, XT_OUT_EVENT)->u.ev = *ev;
-
 	switch ((xt_event_type) ev->type)
 	{
 		case XT_EV_ACCEPTED:
@@ -125,13 +125,8 @@ xt_apply_sink(void *vctx, const xt_event *ev)
 		case XT_EV_SYMBOL_ADDED:
 			r->outcome = XT_OUTCOME_ACCEPTED;
 			break;
-		case XT_EV_TRADE:
-			ctx->trades++;
-			if (ev->order_id == r->order_id)
-				r->status = ev->status;
-			break;
 		case XT_EV_CANCELLED:
-			if (ctx->cmd_type == XT_CMD_CANCEL)
+			if (cmd_type == XT_CMD_CANCEL)
 			{
 				r->outcome = XT_OUTCOME_ACCEPTED;
 				r->order_id = ev->order_id;
@@ -139,6 +134,7 @@ xt_apply_sink(void *vctx, const xt_event *ev)
 			if (ev->order_id == r->order_id)
 				r->status = ev->status;
 			break;
+		case XT_EV_TRADE:
 		case XT_EV_EXPIRED:
 			if (ev->order_id == r->order_id)
 				r->status = ev->status;
@@ -146,6 +142,18 @@ xt_apply_sink(void *vctx, const xt_event *ev)
 		case XT_EV_LEVEL:
 			break;
 	}
+}
+
+/* Event sink: copy the event to the outbound ring and derive the submitter's reply. */
+static void
+xt_apply_sink(void *vctx, const xt_event *ev)
+{
+	XtApplyCtx *ctx = (XtApplyCtx *) vctx;
+
+	xt_out_next(ctx, XT_OUT_EVENT)->u.ev = *ev;
+	if (ev->type == XT_EV_TRADE)
+		ctx->trades++;
+	xt_reply_fold(&ctx->reply, ctx->cmd_type, ev);
 }
 
 static void

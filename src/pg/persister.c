@@ -149,9 +149,7 @@ typedef struct XtBatch
 	/* the command being folded */
 	xt_command	cmd;
 	TimestampTz at;
-	uint8		outcome;
-	uint8		reason;
-	uint64		result_id;		/* 0 = none */
+	XtReply		answer;			/* what the command did: the journal's outcome columns */
 	bool		have_cmd;
 } XtBatch;
 
@@ -219,9 +217,10 @@ xt_batch_end_command(XtBatch *b)
 	xt_col_push(&b->journal[J_SEQ], Int64GetDatum((int64) b->cmd.seq), false);
 	xt_col_push(&b->journal[J_TYPE], Int16GetDatum(b->cmd.type), false);
 	xt_col_push(&b->journal[J_COMMAND], PointerGetDatum(raw), false);
-	xt_col_push(&b->journal[J_OUTCOME], Int16GetDatum(b->outcome), false);
-	xt_col_push(&b->journal[J_REASON], Int16GetDatum(b->reason), false);
-	xt_col_push(&b->journal[J_RESULT], Int64GetDatum((int64) b->result_id), b->result_id == 0);
+	xt_col_push(&b->journal[J_OUTCOME], Int16GetDatum(b->answer.outcome), false);
+	xt_col_push(&b->journal[J_REASON], Int16GetDatum(b->answer.reason), false);
+	xt_col_push(&b->journal[J_RESULT], Int64GetDatum((int64) b->answer.order_id),
+				b->answer.order_id == 0);
 	xt_col_push(&b->journal[J_AT], TimestampTzGetDatum(b->at), false);
 	if (b->first_seq == 0)
 		b->first_seq = b->cmd.seq;
@@ -234,26 +233,15 @@ xt_batch_event(XtBatch *b, const xt_event *ev, TimestampTz at)
 {
 	XtOrderState *o;
 
+	xt_reply_fold(&b->answer, b->cmd.type, ev);
 	switch ((xt_event_type) ev->type)
 	{
 		case XT_EV_ACCEPTED:
-			b->outcome = XT_OUTCOME_ACCEPTED;
-			b->result_id = ev->order_id;
 			xt_order_created(b, &b->cmd, ev, at);
 			break;
 		case XT_EV_REJECTED:
-			b->outcome = XT_OUTCOME_REJECTED;
-			b->reason = ev->reason;
-			b->result_id = ev->order_id;
 			if (b->cmd.type == XT_CMD_NEW_ORDER)
 				xt_order_created(b, &b->cmd, ev, at);
-			break;
-		case XT_EV_DUPLICATE:
-			b->outcome = XT_OUTCOME_DUPLICATE;
-			b->result_id = ev->order_id;
-			break;
-		case XT_EV_SYMBOL_ADDED:
-			b->outcome = XT_OUTCOME_ACCEPTED;
 			break;
 		case XT_EV_TRADE:
 			o = xt_order_touch(b, ev->order_id, at);
@@ -279,25 +267,20 @@ xt_batch_event(XtBatch *b, const xt_event *ev, TimestampTz at)
 			break;
 		case XT_EV_CANCELLED:
 		case XT_EV_EXPIRED:
-			if (b->cmd.type == XT_CMD_CANCEL && ev->type == XT_EV_CANCELLED)
-			{
-				b->outcome = XT_OUTCOME_ACCEPTED;
-				b->result_id = ev->order_id;
-			}
 			o = xt_order_touch(b, ev->order_id, at);
 			o->remaining = ev->remaining;
 			o->status = ev->status;
 			o->reason = ev->reason;
 			break;
 		case XT_EV_AMENDED:
-			b->outcome = XT_OUTCOME_ACCEPTED;
-			b->result_id = ev->order_id;
 			o = xt_order_touch(b, ev->order_id, at);
 			o->price = ev->price;
 			o->quantity = ev->quantity;
 			o->remaining = ev->remaining;
 			o->status = ev->status;
 			break;
+		case XT_EV_DUPLICATE:
+		case XT_EV_SYMBOL_ADDED:
 		case XT_EV_LEVEL:
 			break;
 	}
@@ -506,9 +489,7 @@ xt_persist_batch(MemoryContext batch_cxt)
 			xt_batch_end_command(&b);
 			b.cmd = rec->u.cmd;
 			b.at = rec->at;
-			b.outcome = XT_OUTCOME_NONE;
-			b.reason = XT_REASON_NONE;
-			b.result_id = 0;
+			memset(&b.answer, 0, sizeof(b.answer));
 			b.have_cmd = b.cmd.seq > already;	/* skip what a previous run committed */
 		}
 		else if (b.have_cmd)

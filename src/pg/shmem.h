@@ -76,6 +76,9 @@ typedef struct XtReply
 	uint8		status;			/* xt_status of the order after the command */
 } XtReply;
 
+/* Fold one event of a command (of type cmd_type) into the answer to it (engine_worker.c). */
+void		xt_reply_fold(XtReply *r, uint8 cmd_type, const xt_event *ev);
+
 /* Outbound ring record: a command (first) followed by the events it produced. */
 typedef enum XtOutKind
 {
