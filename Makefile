@@ -119,6 +119,9 @@ build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(BROKER_CFLAGS) -o $@ $< $(BROKER_SRCS) $(CORE_SRCS_ALL) $(BROKER_LIBS)
 
+# a changed test helper header rebuilds the broker tests
+build/brokers/%: $(wildcard test/brokers/*.h)
+
 .PHONY: brokers-build brokers-unit
 brokers-build: $(addprefix build/brokers/,$(BROKER_NAMES))
 # needs the servers: scripts/brokers start
@@ -132,9 +135,17 @@ build/bench/%: bench/engine/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_LIBS)
 
-.PHONY: bench-engine
+.PHONY: bench-engine bench-brokers
 bench-engine: build/bench/bench_engine
 	build/bench/bench_engine $(BENCH_ARGS)
+
+build/bench/bench_brokers: bench/brokers/bench_brokers.c $(BROKER_SRCS) $(wildcard src/brokers/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(BENCH_CFLAGS) -D_GNU_SOURCE -o $@ $< $(BROKER_SRCS) $(BROKER_LIBS)
+
+# needs the servers: scripts/brokers start
+bench-brokers:
+	bench/brokers/run.sh $(BENCH_ARGS)
 
 .PHONY: clean-build
 clean: clean-build
