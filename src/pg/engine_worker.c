@@ -363,6 +363,7 @@ xt_recover(uint32 reset_seen)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_RUNNING, "xtrader: matching");
 
 	last = xt_engine_last_seq(eng);

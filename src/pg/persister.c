@@ -18,6 +18,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -286,6 +287,11 @@ xt_batch_event(XtBatch *b, const xt_event *ev, TimestampTz at)
 	}
 }
 
+/*
+ * The statements are planned for every batch (CURSOR_OPT_CUSTOM_PLAN): a generic plan cached
+ * while xtrader.orders was small joins it by a sequential scan, and would keep doing so forever
+ * as the table grows. Planning costs little next to a batch of thousands of rows.
+ */
 static void
 xt_prepare_plans(void)
 {
@@ -300,28 +306,29 @@ xt_prepare_plans(void)
 		INT8ARRAYOID, INT8ARRAYOID, INT2ARRAYOID, OIDARRAYOID, OIDARRAYOID, INT8ARRAYOID,
 	INT8ARRAYOID, TIMESTAMPTZARRAYOID};
 
-	plan_journal = SPI_prepare(
+	plan_journal = SPI_prepare_cursor(
 							   "INSERT INTO xtrader.journal (seq, type, command, outcome, reason, result_id, "
-							   "applied_at) SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7)", J_NCOLS, jt);
-	plan_new_orders = SPI_prepare(
+							   "applied_at) SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7)", J_NCOLS, jt,
+								  CURSOR_OPT_CUSTOM_PLAN);
+	plan_new_orders = SPI_prepare_cursor(
 								  "INSERT INTO xtrader.orders (order_id, symbol_id, account, side, order_type, "
 								  "time_in_force, post_only, stp, client_order_id, price, quantity, remaining, "
 								  "status, reason, created_at, updated_at) "
 								  "SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-								  "$14, $15, $16)", N_NCOLS, nt);
-	plan_update_orders = SPI_prepare(
+								  "$14, $15, $16)", N_NCOLS, nt, CURSOR_OPT_CUSTOM_PLAN);
+	plan_update_orders = SPI_prepare_cursor(
 									 "UPDATE xtrader.orders o SET price = coalesce(u.price, o.price), "
 									 "quantity = coalesce(u.quantity, o.quantity), remaining = u.remaining, "
 									 "status = u.status, reason = u.reason, updated_at = u.updated_at "
 									 "FROM unnest($1, $2, $3, $4, $5, $6, $7) "
 									 "AS u(order_id, price, quantity, remaining, status, reason, updated_at) "
-									 "WHERE o.order_id = u.order_id", U_NCOLS, ut);
-	plan_executions = SPI_prepare(
+									 "WHERE o.order_id = u.order_id", U_NCOLS, ut, CURSOR_OPT_CUSTOM_PLAN);
+	plan_executions = SPI_prepare_cursor(
 								  "INSERT INTO xtrader.executions (execution_id, seq, symbol_id, price, quantity, "
 								  "taker_order_id, maker_order_id, taker_side, taker_account, maker_account, "
 								  "taker_remaining, maker_remaining, executed_at) "
 								  "SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-								  E_NCOLS, et);
+								  E_NCOLS, et, CURSOR_OPT_CUSTOM_PLAN);
 	if (!plan_journal || !plan_new_orders || !plan_update_orders || !plan_executions)
 		elog(ERROR, "xtrader persister: could not prepare its statements: %s",
 			 SPI_result_code_string(SPI_result));
@@ -391,7 +398,15 @@ xt_write_orders(XtBatch *b)
 	xt_exec_columns(plan_update_orders, u, U_NCOLS, SPI_OK_UPDATE);
 }
 
-/* The journal's last seq: what a previous incarnation already committed. */
+/*
+ * The journal's last seq: what a previous incarnation (or this one) already committed. Read from
+ * the table once per engine generation (a recovery may follow a DROP/CREATE EXTENSION), then
+ * kept in memory as batches commit.
+ */
+static uint64 xt_known_last_seq = 0;
+static uint32 xt_known_generation = 0;
+static bool xt_known_valid = false;
+
 static uint64
 xt_journal_last_seq(void)
 {
@@ -456,7 +471,13 @@ xt_persist_batch(MemoryContext batch_cxt)
 
 	if (plan_journal == NULL)
 		xt_prepare_plans();
-	already = xt_journal_last_seq();
+	if (!xt_known_valid || xt_known_generation != pg_atomic_read_u32(&sh->generation))
+	{
+		xt_known_generation = pg_atomic_read_u32(&sh->generation);
+		xt_known_last_seq = xt_journal_last_seq();
+		xt_known_valid = true;
+	}
+	already = xt_known_last_seq;
 
 	old = MemoryContextSwitchTo(batch_cxt);
 	memset(&b, 0, sizeof(b));
@@ -506,6 +527,10 @@ xt_persist_batch(MemoryContext batch_cxt)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	if (b.last_seq > xt_known_last_seq)
+		xt_known_last_seq = b.last_seq;
+	/* let autovacuum see how these tables churn (it analyzes and vacuums by these counts) */
+	pgstat_report_stat(false);
 
 	/* Durable: publish, then wake the submitters and the engine (ring space). */
 	pg_atomic_write_u64(&sh->out_read, end);
