@@ -17,6 +17,7 @@
  * both event lists.
  */
 #include "engine/engine.h"
+#include "event_print.h"
 #include "reference.h"
 #include "xt_test.h"
 
@@ -156,48 +157,7 @@ evlist_sink(void *ctx, const xt_event *ev)
 
 /* ---- printing ---------------------------------------------------------------------------------- */
 
-static const char *
-event_name(uint8_t t)
-{
-	static const char *names[] = {"?", "ACCEPTED", "REJECTED", "TRADE", "CANCELLED", "AMENDED",
-	"EXPIRED", "LEVEL", "DUPLICATE", "SYMBOL_ADDED"};
 
-	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
-}
-
-static void
-print_event(const char *mark, const xt_event *e)
-{
-	fprintf(stderr, "    %s seq=%" PRIu64 " %s", mark, e->seq, event_name(e->type));
-#define PF_U(f) if (e->f) fprintf(stderr, " " #f "=%" PRIu64, (uint64_t) e->f)
-#define PF_I(f) if (e->f) fprintf(stderr, " " #f "=%" PRId64, (int64_t) e->f)
-	PF_U(side);
-	PF_U(order_type);
-	PF_U(tif);
-	PF_U(status);
-	PF_U(maker_status);
-	PF_U(reason);
-	PF_U(command);
-	PF_U(post_only);
-	PF_U(priority_lost);
-	PF_U(pad);
-	PF_U(symbol);
-	PF_U(level_orders);
-	PF_U(pad2);
-	PF_U(order_id);
-	PF_U(maker_order_id);
-	PF_U(trade_id);
-	PF_U(account);
-	PF_U(maker_account);
-	PF_I(price);
-	PF_I(quantity);
-	PF_I(remaining);
-	PF_I(maker_remaining);
-	PF_I(level_quantity);
-#undef PF_U
-#undef PF_I
-	fputc('\n', stderr);
-}
 
 static void
 print_command(const xt_command *c)
@@ -229,10 +189,10 @@ print_lists(const char *a_name, const evlist *a, const char *b_name, const evlis
 		first++;
 	fprintf(stderr, "  %s (%zu events):\n", a_name, a->n);
 	for (size_t i = 0; i < a->n; i++)
-		print_event(i == first ? "!" : " ", &a->ev[i]);
+		xt_test_print_event(i == first ? "    ! " : "      ", &a->ev[i]);
 	fprintf(stderr, "  %s (%zu events):\n", b_name, b->n);
 	for (size_t i = 0; i < b->n; i++)
-		print_event(i == first ? "!" : " ", &b->ev[i]);
+		xt_test_print_event(i == first ? "    ! " : "      ", &b->ev[i]);
 }
 
 /* ---- coverage ---------------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * drifts from the header fails here before it can bless a wrong engine in test_differential.
  * Nothing here uses the real engine.
  */
+#include "event_print.h"
 #include "reference.h"
 #include "xt_test.h"
 
@@ -347,48 +348,7 @@ E_sym(uint64_t seq, uint32_t sym, int64_t min_qty, int64_t max_qty)
 
 /* ---- comparing --------------------------------------------------------------------------------- */
 
-static const char *
-type_name(uint8_t t)
-{
-	static const char *names[] = {"?", "ACCEPTED", "REJECTED", "TRADE", "CANCELLED", "AMENDED",
-	"EXPIRED", "LEVEL", "DUPLICATE", "SYMBOL_ADDED"};
 
-	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
-}
-
-static void
-print_event(const xt_event *e)
-{
-	fprintf(stderr, "      seq=%" PRIu64 " %s", e->seq, type_name(e->type));
-#define PF_U(f) if (e->f) fprintf(stderr, " " #f "=%" PRIu64, (uint64_t) e->f)
-#define PF_I(f) if (e->f) fprintf(stderr, " " #f "=%" PRId64, (int64_t) e->f)
-	PF_U(side);
-	PF_U(order_type);
-	PF_U(tif);
-	PF_U(status);
-	PF_U(maker_status);
-	PF_U(reason);
-	PF_U(command);
-	PF_U(post_only);
-	PF_U(priority_lost);
-	PF_U(pad);
-	PF_U(symbol);
-	PF_U(level_orders);
-	PF_U(pad2);
-	PF_U(order_id);
-	PF_U(maker_order_id);
-	PF_U(trade_id);
-	PF_U(account);
-	PF_U(maker_account);
-	PF_I(price);
-	PF_I(quantity);
-	PF_I(remaining);
-	PF_I(maker_remaining);
-	PF_I(level_quantity);
-#undef PF_U
-#undef PF_I
-	fputc('\n', stderr);
-}
 
 /* True if the last command produced exactly exp[0 .. n); else prints both lists. */
 static bool
@@ -402,10 +362,10 @@ same_events(const fx *f, const xt_event *exp, int n)
 	{
 		fprintf(stderr, "    expected %d events:\n", n);
 		for (int i = 0; i < n; i++)
-			print_event(&exp[i]);
+			xt_test_print_event("      ", &exp[i]);
 		fprintf(stderr, "    got %d events:\n", f->n + f->overflow);
 		for (int i = 0; i < f->n; i++)
-			print_event(&f->ev[i]);
+			xt_test_print_event("      ", &f->ev[i]);
 	}
 	return ok;
 }
