@@ -48,14 +48,6 @@ static const char *const tif_names[] = {"GTC", "IOC", "FOK"};
 
 /* ---- argument checks ------------------------------------------------------------------------ */
 
-static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-}
 
 /* Case-insensitive choice among names; returns its index or raises 22023. */
 static int
@@ -91,33 +83,6 @@ require_symbol(const char *name)
 	return s;
 }
 
-/* A price or quantity as a whole number of steps; every way it can be wrong is its own error. */
-static int64
-to_units(Numeric v, Numeric step, const char *field, const char *step_name)
-{
-	int64		units;
-
-	if (numeric_is_nan(v) || numeric_is_inf(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number", field)));
-	if (xt_numeric_cmp(v, int64_to_numeric(0)) <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be positive", field)));
-	if (!xt_numeric_is_multiple(v, step))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s %s is not a multiple of the %s %s", field, numeric_normalize(v),
-						step_name, numeric_normalize(step))));
-	if (!xt_numeric_units(v, step, &units))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s %s is out of range", field, numeric_normalize(v)),
-				 errdetail("At most %lld %ss.", (long long) XT_VALUE_MAX,
-						   strcmp(step_name, "tick size") == 0 ? "tick" : "lot")));
-	return units;
-}
 
 static void
 check_quantity_bounds(const XtSymbol *sym, int64 lots, Numeric q)
@@ -302,7 +267,7 @@ build_new_order(const XtNewOrderArgs *a, xt_command *cmd)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a limit order needs a price")));
-		cmd->price = to_units(a->price, sym->tick, "price", "tick size");
+		cmd->price = xt_numeric_to_units(a->price, sym->tick, "price", "tick size");
 	}
 	else if (a->price != NULL)
 		ereport(ERROR,
@@ -310,7 +275,7 @@ build_new_order(const XtNewOrderArgs *a, xt_command *cmd)
 				 errmsg("a market order takes no price"),
 				 errhint("Pass NULL as the price of a market order.")));
 
-	cmd->quantity = to_units(a->quantity, sym->lot, "quantity", "lot size");
+	cmd->quantity = xt_numeric_to_units(a->quantity, sym->lot, "quantity", "lot size");
 	check_quantity_bounds(sym, cmd->quantity, a->quantity);
 
 	if (cmd->post_only && (cmd->order_type != XT_TYPE_LIMIT || cmd->tif != XT_TIF_GTC))
@@ -343,7 +308,7 @@ xt_submit_order(PG_FUNCTION_ARGS)
 	xt_command	cmd;
 	XtReply		reply;
 
-	require_arg(fcinfo, 7, "post_only");
+	xt_require_arg(fcinfo, 7, "post_only");
 	memset(&a, 0, sizeof(a));
 	a.symbol = text_arg(fcinfo, 0);
 	a.side = text_arg(fcinfo, 1);
@@ -495,7 +460,7 @@ xt_submit_orders(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 
-	require_arg(fcinfo, 0, "orders");
+	xt_require_arg(fcinfo, 0, "orders");
 	jb = PG_GETARG_JSONB_P(0);
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
@@ -643,7 +608,7 @@ xt_cancel_order(PG_FUNCTION_ARGS)
 	xt_command	cmd;
 	XtReply		reply;
 
-	require_arg(fcinfo, 0, "order_id");
+	xt_require_arg(fcinfo, 0, "order_id");
 	order_id = PG_GETARG_INT64(0);
 	xt_wait_until_ready();
 	o = require_open_order(order_id);
@@ -668,7 +633,7 @@ xt_amend_order(PG_FUNCTION_ARGS)
 	xt_command	cmd;
 	XtReply		reply;
 
-	require_arg(fcinfo, 0, "order_id");
+	xt_require_arg(fcinfo, 0, "order_id");
 	if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -685,10 +650,10 @@ xt_amend_order(PG_FUNCTION_ARGS)
 	cmd.order_id = (uint64) order_id;
 	cmd.account = o.account;
 	if (!PG_ARGISNULL(1))
-		cmd.price = to_units(PG_GETARG_NUMERIC(1), sym->tick, "price", "tick size");
+		cmd.price = xt_numeric_to_units(PG_GETARG_NUMERIC(1), sym->tick, "price", "tick size");
 	if (!PG_ARGISNULL(2))
 	{
-		cmd.quantity = to_units(PG_GETARG_NUMERIC(2), sym->lot, "quantity", "lot size");
+		cmd.quantity = xt_numeric_to_units(PG_GETARG_NUMERIC(2), sym->lot, "quantity", "lot size");
 		check_quantity_bounds(sym, cmd.quantity, PG_GETARG_NUMERIC(2));
 	}
 	xt_sequence_and_wait(&cmd, 1, &reply);
@@ -709,8 +674,8 @@ xt_order_book(PG_FUNCTION_ARGS)
 	xt_level_info *levels[2];
 	uint32		n[2];
 
-	require_arg(fcinfo, 0, "symbol");
-	require_arg(fcinfo, 1, "depth");
+	xt_require_arg(fcinfo, 0, "symbol");
+	xt_require_arg(fcinfo, 1, "depth");
 	depth = PG_GETARG_INT32(1);
 	if (depth < 1 || depth > XT_MAX_DEPTH)
 		ereport(ERROR,

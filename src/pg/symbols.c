@@ -55,14 +55,6 @@ symbol_name_ok(const char *s)
 	return symbol_part_ok(s, (int) (dash - s)) && symbol_part_ok(dash + 1, (int) strlen(dash + 1));
 }
 
-static void
-require_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-}
 
 /* Validate a tick or lot size; returns it with trailing fractional zeros removed. */
 static Numeric
@@ -87,30 +79,12 @@ check_step(Numeric step, const char *name)
 	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(step)));
 }
 
-/* Validate an optional quantity bound against the lot size; returns it trimmed. */
+/* Validate an optional quantity bound against the lot size: *lots gets it in lots, and it is
+ * returned trimmed. */
 static Numeric
-check_quantity_bound(Numeric q, Numeric lot, const char *name)
+check_quantity_bound(Numeric q, Numeric lot, const char *name, int64 *lots)
 {
-	int64		lots;
-
-	if (numeric_is_nan(q) || numeric_is_inf(q))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number", name)));
-	if (xt_numeric_cmp(q, int64_to_numeric(0)) <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be positive", name)));
-	if (!xt_numeric_is_multiple(q, lot))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a multiple of lot_size %s", name,
-						numeric_normalize(lot))));
-	if (!xt_numeric_units(q, lot, &lots))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s is out of range", name),
-				 errdetail("A quantity may be at most %lld lots.", (long long) XT_VALUE_MAX)));
+	*lots = xt_numeric_to_units(q, lot, name, "lot size");
 	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(q)));
 }
 
@@ -138,10 +112,12 @@ xt_create_symbol(PG_FUNCTION_ARGS)
 	Oid			argtypes[6] = {INT4OID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID};
 	int			next_id;
 	int			ret;
+	int64		min_lots = 0,	/* 0: no bound (the engine's default) */
+				max_lots = 0;
 
-	require_not_null(fcinfo, 0, "symbol");
-	require_not_null(fcinfo, 1, "tick_size");
-	require_not_null(fcinfo, 2, "lot_size");
+	xt_require_arg(fcinfo, 0, "symbol");
+	xt_require_arg(fcinfo, 1, "tick_size");
+	xt_require_arg(fcinfo, 2, "lot_size");
 
 	symbol = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (!symbol_name_ok(symbol))
@@ -153,9 +129,9 @@ xt_create_symbol(PG_FUNCTION_ARGS)
 	tick = check_step(PG_GETARG_NUMERIC(1), "tick_size");
 	lot = check_step(PG_GETARG_NUMERIC(2), "lot_size");
 	if (!PG_ARGISNULL(3))
-		min_q = check_quantity_bound(PG_GETARG_NUMERIC(3), lot, "min_quantity");
+		min_q = check_quantity_bound(PG_GETARG_NUMERIC(3), lot, "min_quantity", &min_lots);
 	if (!PG_ARGISNULL(4))
-		max_q = check_quantity_bound(PG_GETARG_NUMERIC(4), lot, "max_quantity");
+		max_q = check_quantity_bound(PG_GETARG_NUMERIC(4), lot, "max_quantity", &max_lots);
 	if (min_q && max_q && xt_numeric_cmp(min_q, max_q) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -220,13 +196,7 @@ xt_create_symbol(PG_FUNCTION_ARGS)
 	{
 		xt_command	cmd;
 		XtReply		reply;
-		int64		min_lots = 0,
-					max_lots = 0;
 
-		if (min_q)
-			(void) xt_numeric_units(min_q, lot, &min_lots);
-		if (max_q)
-			(void) xt_numeric_units(max_q, lot, &max_lots);
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.type = XT_CMD_ADD_SYMBOL;
 		cmd.symbol = (uint32) next_id;

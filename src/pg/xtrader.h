@@ -8,6 +8,8 @@
 #define XTRADER_PG_H
 
 #include "postgres.h"
+
+#include "fmgr.h"
 #include "utils/numeric.h"
 
 /* Limits as named triples (default, min, max); the engine's own bounds are the outer fence. */
@@ -44,6 +46,9 @@ extern bool xt_numeric_is_multiple(Numeric value, Numeric step);
 extern int32 xt_numeric_min_scale(Numeric value);
 extern bool xt_numeric_units(Numeric value, Numeric step, int64 *units);
 extern Numeric xt_numeric_from_cstring(const char *s);
+extern void xt_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
+extern int64 xt_numeric_to_units(Numeric v, Numeric step, const char *field,
+								 const char *step_name);
 
 /* src/pg/symbols.c: a backend's cache of xtrader.symbols, reloaded when a symbol is added. */
 typedef struct XtSymbol

@@ -25,11 +25,11 @@ SELECT throws_ok($$ SELECT xtrader.xt_create_symbol('TAP-USD', 0.123456789, 1) $
 SELECT throws_ok($$ SELECT xtrader.xt_create_symbol('TAP-USD', 1e10, 1) $$, '22003',
                  'tick_size must not exceed 1000000000');
 SELECT throws_ok($$ SELECT xtrader.xt_create_symbol('TAP-USD', 1, 0.1, 0.05) $$, '22023',
-                 'min_quantity must be a multiple of lot_size 0.1');
+                 'min_quantity 0.05 is not a multiple of the lot size 0.1');
 SELECT throws_ok($$ SELECT xtrader.xt_create_symbol('TAP-USD', 1, 0.1, 5, 1) $$, '22023',
                  'min_quantity 5 is greater than max_quantity 1');
 SELECT throws_ok($$ SELECT xtrader.xt_create_symbol('TAP-USD', 1, 1, 1, 1e16) $$, '22003',
-                 'max_quantity is out of range');
+                 'max_quantity 10000000000000000 is out of range');
 SELECT throws_ok($$ SELECT xtrader.xt_create_symbol('TAP-USD', 'NaN', 1) $$, '22023',
                  'tick_size must be a finite number');
 
