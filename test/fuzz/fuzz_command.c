@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command_norm.h"
 #include "engine/codec.h"
 #include "engine/engine.h"
 
@@ -43,49 +44,6 @@ cmd_equal(const xt_command *a, const xt_command *b)
 		&& memcmp(a->clordid, b->clordid, sizeof(a->clordid)) == 0;
 }
 
-/* The fields engine.h lists for the command's type, every other one zero. */
-static xt_command
-normalise(const xt_command *c)
-{
-	xt_command	n;
-
-	memset(&n, 0, sizeof(n));
-	n.seq = c->seq;
-	n.type = c->type;
-	switch (c->type)
-	{
-		case XT_CMD_NEW_ORDER:
-			n.side = c->side;
-			n.order_type = c->order_type;
-			n.tif = c->tif;
-			n.stp = c->stp;
-			n.post_only = c->post_only;
-			n.clordid_len = c->clordid_len;
-			n.symbol = c->symbol;
-			n.account = c->account;
-			n.price = c->price;
-			n.quantity = c->quantity;
-			if (c->clordid_len <= XT_CLORDID_MAX)
-				memcpy(n.clordid, c->clordid, c->clordid_len);
-			break;
-		case XT_CMD_CANCEL:
-			n.account = c->account;
-			n.order_id = c->order_id;
-			break;
-		case XT_CMD_AMEND:
-			n.account = c->account;
-			n.order_id = c->order_id;
-			n.price = c->price;
-			n.quantity = c->quantity;
-			break;
-		case XT_CMD_ADD_SYMBOL:
-			n.symbol = c->symbol;
-			n.quantity = c->quantity;
-			n.max_quantity = c->max_quantity;
-			break;
-	}
-	return n;
-}
 
 static void
 check_decode(const uint8_t *data, size_t size)
@@ -105,7 +63,7 @@ check_decode(const uint8_t *data, size_t size)
 		return;
 	}
 	{
-		xt_command	norm = normalise(&c);
+		xt_command	norm = xt_test_normalise_command(&c);
 
 		CHECK(cmd_equal(&c, &norm));
 	}
@@ -139,7 +97,7 @@ check_encode(const uint8_t *data, size_t size)
 	CHECK(n <= XT_COMMAND_ENCODED_MAX);
 	CHECK(xt_command_encode(&raw, buf, n - 1) == 0);
 	CHECK(xt_command_decode(buf, n, &got) == XT_CODEC_OK);
-	want = normalise(&raw);
+	want = xt_test_normalise_command(&raw);
 	CHECK(cmd_equal(&got, &want));
 }
 

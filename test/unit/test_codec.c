@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command_norm.h"
 #include "engine/codec.h"
 #include "engine/engine.h"
 #include "xt_test.h"
@@ -51,51 +52,6 @@ cmd_is_zero(const xt_command *c)
 	return cmd_equal(c, &z);
 }
 
-/*
- * The command as decode must return it: only the fields engine.h lists for its type, the rest
- * zero. Written from engine.h, independently of codec.c.
- */
-static xt_command
-normalise(const xt_command *c)
-{
-	xt_command	n;
-
-	memset(&n, 0, sizeof(n));
-	n.seq = c->seq;
-	n.type = c->type;
-	switch (c->type)
-	{
-		case XT_CMD_NEW_ORDER:
-			n.side = c->side;
-			n.order_type = c->order_type;
-			n.tif = c->tif;
-			n.stp = c->stp;
-			n.post_only = c->post_only;
-			n.clordid_len = c->clordid_len;
-			n.symbol = c->symbol;
-			n.account = c->account;
-			n.price = c->price;
-			n.quantity = c->quantity;
-			memcpy(n.clordid, c->clordid, c->clordid_len);
-			break;
-		case XT_CMD_CANCEL:
-			n.account = c->account;
-			n.order_id = c->order_id;
-			break;
-		case XT_CMD_AMEND:
-			n.account = c->account;
-			n.order_id = c->order_id;
-			n.price = c->price;
-			n.quantity = c->quantity;
-			break;
-		case XT_CMD_ADD_SYMBOL:
-			n.symbol = c->symbol;
-			n.quantity = c->quantity;
-			n.max_quantity = c->max_quantity;
-			break;
-	}
-	return n;
-}
 
 /* A random command of the given type: valid enum bytes, every other field random garbage. */
 static xt_command
@@ -308,7 +264,7 @@ XT_TEST(random_round_trip)
 	{
 		uint8_t		type = all_types[rnd() % 4];
 		xt_command	c = random_command(type);
-		xt_command	want = normalise(&c);
+		xt_command	want = xt_test_normalise_command(&c);
 		xt_command	got;
 		uint8_t		buf[XT_COMMAND_ENCODED_MAX];
 		uint8_t		again[XT_COMMAND_ENCODED_MAX];
