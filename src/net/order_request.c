@@ -30,6 +30,10 @@ typedef struct decoder
 	size_t		msg_cap;
 } decoder;
 
+/* printf-checked: the callers' format strings are verified by the compiler */
+static xt_order_error reject(decoder *d, xt_order_error e, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
 static xt_order_error
 reject(decoder *d, xt_order_error e, const char *fmt,...)
 {

@@ -15,6 +15,10 @@
 #define WS_JSON_NODES	32
 #define WS_JSON_TEXT	2048
 
+/* printf-checked: the callers' format strings are verified by the compiler */
+static xt_ws_error reject(char *msg, size_t msg_cap, xt_ws_error e, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
 static xt_ws_error
 reject(char *msg, size_t msg_cap, xt_ws_error e, const char *fmt,...)
 {
