@@ -65,14 +65,14 @@ xt_out_reserve(XtApplyCtx *ctx)
 {
 	XtShared   *sh = xt_shared;
 
-	if (ctx->out_pos - pg_atomic_read_u64(&sh->out_read) < sh->out_recs)
+	if (ctx->out_pos - xt_out_floor(sh) < sh->out_recs)
 		return;
 	pg_write_barrier();
 	pg_atomic_write_u64(&sh->out_write, ctx->complete_pos);
 	if (sh->persister_latch)
 		SetLatch(sh->persister_latch);
 	ConditionVariablePrepareToSleep(&sh->out_space_cv);
-	while (ctx->out_pos - pg_atomic_read_u64(&sh->out_read) >= sh->out_recs)
+	while (ctx->out_pos - xt_out_floor(sh) >= sh->out_recs)
 	{
 		/* interrupts are held (book_lock), so look for shutdown ourselves */
 		if (ShutdownRequestPending)
@@ -201,11 +201,13 @@ xt_drain(void)
 		LWLockAcquire(&sh->book_lock, LW_EXCLUSIVE);
 		for (uint64 i = 0; i < n; i++)
 			xt_apply_one(eng, &slots[(head + i) % sh->in_slots], &ctx);
+		/* publish before releasing: under book_lock, out_write always matches the books (the
+		 * network worker attaches its cursor there) */
+		pg_write_barrier();		/* records and replies before the positions */
+		pg_atomic_write_u64(&sh->out_write, ctx.complete_pos);
 		LWLockRelease(&sh->book_lock);
 
 		head += n;
-		pg_write_barrier();		/* records and replies before the positions */
-		pg_atomic_write_u64(&sh->out_write, ctx.complete_pos);
 		pg_atomic_write_u64(&sh->applied_seq, xt_engine_last_seq(eng));
 		pg_atomic_write_u64(&sh->in_head, head);
 		pg_atomic_fetch_add_u64(&sh->commands, n);
@@ -337,6 +339,8 @@ xt_recover(uint32 reset_seen)
 	LWLockAcquire(&sh->seq_lock, LW_EXCLUSIVE);
 	pg_atomic_write_u64(&sh->in_head, 0);
 	pg_atomic_write_u64(&sh->in_tail, 0);
+	pg_atomic_write_u32(&sh->net_attached, 0);	/* it re-attaches to the new ring */
+	pg_write_barrier();
 	pg_atomic_write_u64(&sh->out_read, 0);
 	pg_atomic_write_u64(&sh->out_write, 0);
 	LWLockRelease(&sh->seq_lock);

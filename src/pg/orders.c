@@ -750,7 +750,7 @@ xt_stats(PG_FUNCTION_ARGS)
 	values[7] = Int64GetDatum((int64) pg_atomic_read_u64(&sh->batches));
 	values[8] = Float4GetDatum((float4) (pg_atomic_read_u64(&sh->in_tail) - pg_atomic_read_u64(&sh->in_head))
 							   / (float4) sh->in_slots);
-	values[9] = Float4GetDatum((float4) (pg_atomic_read_u64(&sh->out_write) - pg_atomic_read_u64(&sh->out_read))
+	values[9] = Float4GetDatum((float4) (pg_atomic_read_u64(&sh->out_write) - xt_out_floor(sh))
 							   / (float4) sh->out_recs);
 	values[10] = Int64GetDatum((int64) (applied > durable ? applied - durable : 0));
 	if (sh->recovery_finished >= sh->recovery_started && sh->recovery_started != 0)

@@ -547,6 +547,7 @@ xt_persist_batch(MemoryContext batch_cxt)
 	pg_atomic_fetch_add_u64(&sh->events_persisted, b.records);
 	ConditionVariableBroadcast(&sh->durable_cv);
 	ConditionVariableBroadcast(&sh->out_space_cv);
+	xt_net_wakeup();
 	MemoryContextReset(batch_cxt);
 	return true;
 }

@@ -160,6 +160,39 @@ xt_enqueue(xt_command *cmds, int n, int reply_procno, TimestampTz deadline, uint
 	return last;
 }
 
+XtTryEnqueue
+xt_try_enqueue(xt_command *cmd, uint32 *generation)
+{
+	XtInSlot   *slot;
+	uint64		tail;
+
+	if (xt_command_validate(cmd) != XT_CODEC_OK)
+		return XT_ENQUEUE_MALFORMED;
+	LWLockAcquire(&xt_shared->seq_lock, LW_EXCLUSIVE);
+	if (pg_atomic_read_u32(&xt_shared->state) != XT_STATE_READY)
+	{
+		LWLockRelease(&xt_shared->seq_lock);
+		return XT_ENQUEUE_NOT_READY;
+	}
+	tail = pg_atomic_read_u64(&xt_shared->in_tail);
+	if (tail - pg_atomic_read_u64(&xt_shared->in_head) >= xt_shared->in_slots)
+	{
+		LWLockRelease(&xt_shared->seq_lock);
+		return XT_ENQUEUE_FULL;
+	}
+	*generation = pg_atomic_read_u32(&xt_shared->generation);
+	cmd->seq = ++xt_shared->last_seq;
+	slot = &xt_in_slots()[tail % xt_shared->in_slots];
+	slot->cmd = *cmd;
+	slot->procno = -1;
+	pg_write_barrier();
+	pg_atomic_write_u64(&xt_shared->in_tail, tail + 1);
+	LWLockRelease(&xt_shared->seq_lock);
+	if (xt_shared->engine_latch)
+		SetLatch(xt_shared->engine_latch);
+	return XT_ENQUEUED;
+}
+
 /* Sleep on durable_cv until the persister has committed seq last (of the given generation). */
 static void
 xt_wait_durable(uint64 last, uint32 generation, TimestampTz deadline)

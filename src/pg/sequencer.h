@@ -27,4 +27,19 @@ void		xt_sequence_and_wait(xt_command *cmds, int n, XtReply *reply);
 /* Wait (up to xtrader.submit_timeout) for the engine to be READY, else ERROR 57P03. */
 void		xt_wait_until_ready(void);
 
+/*
+ * For the network worker, which must never block: sequence one command if the engine is READY
+ * and the ring has room, without a reply slot (the worker reads the outcome from the durable
+ * outbound records). Sets cmd->seq and *generation. Never ERRORs for a full ring or a state.
+ */
+typedef enum XtTryEnqueue
+{
+	XT_ENQUEUED = 0,
+	XT_ENQUEUE_NOT_READY,
+	XT_ENQUEUE_FULL,
+	XT_ENQUEUE_MALFORMED
+} XtTryEnqueue;
+
+XtTryEnqueue xt_try_enqueue(xt_command *cmd, uint32 *generation);
+
 #endif							/* XTRADER_SEQUENCER_H */

@@ -11,6 +11,8 @@
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+
+#include <unistd.h>
 #include "access/twophase.h"
 
 #include "engine/engine.h"
@@ -113,6 +115,9 @@ xt_shmem_startup(void)
 		pg_atomic_init_u64(&xt_shared->durable_seq, 0);
 		pg_atomic_init_u64(&xt_shared->out_write, 0);
 		pg_atomic_init_u64(&xt_shared->out_read, 0);
+		pg_atomic_init_u64(&xt_shared->net_read, 0);
+		pg_atomic_init_u32(&xt_shared->net_attached, 0);
+		pg_atomic_init_u32(&xt_shared->api_keys_version, 0);
 		pg_atomic_init_u64(&xt_shared->commands, 0);
 		pg_atomic_init_u64(&xt_shared->trades, 0);
 		pg_atomic_init_u64(&xt_shared->batches, 0);
@@ -138,6 +143,20 @@ xt_shmem_install_hooks(void)
 	shmem_request_hook = xt_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = xt_shmem_startup;
+}
+
+int			xt_net_wake_fd = -1;
+
+void
+xt_net_wakeup(void)
+{
+	uint64		one = 1;
+
+	if (xt_net_wake_fd < 0 || pg_atomic_read_u32(&xt_shared->net_attached) == 0)
+		return;
+	/* EAGAIN means the counter is already non-zero: the worker is being woken anyway */
+	if (write(xt_net_wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		elog(DEBUG1, "xtrader: cannot wake the network worker: %m");
 }
 
 void

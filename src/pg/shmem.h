@@ -36,6 +36,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
@@ -128,6 +129,16 @@ typedef struct XtShared
 	pg_atomic_uint64 out_write; /* records [out_read, out_write) wait for the persister */
 	pg_atomic_uint64 out_read;
 
+	/*
+	 * The network worker's cursor: it reads the durable records [net_read, out_read). While
+	 * net_attached is set the engine never overwrites a record at or after net_read. The network
+	 * worker attaches under book_lock (shared), where out_write matches the books exactly, and
+	 * detaches when it exits; a recovery detaches it (the ring restarts from 0).
+	 */
+	pg_atomic_uint64 net_read;
+	pg_atomic_uint32 net_attached;	/* 0, or the generation it attached in + 1 */
+	pg_atomic_uint32 api_keys_version;	/* bumped when an API key is created or revoked */
+
 	ConditionVariable durable_cv;	/* durable_seq advanced, or the generation changed */
 	ConditionVariable in_space_cv;	/* the sequencer ring has room again */
 	ConditionVariable out_space_cv; /* the outbound ring has room again */
@@ -157,6 +168,32 @@ extern int	xt_guc_submit_timeout_ms;
 extern int	xt_guc_persist_batch;
 
 extern XtShared *xt_shared;
+
+/*
+ * An eventfd created by the postmaster (_PG_init) and inherited by every child: the persister
+ * writes to it after a commit, and the network worker's epoll loop wakes up on it (a latch cannot
+ * wake an epoll loop that is not PostgreSQL's). -1 when it could not be created.
+ */
+extern int	xt_net_wake_fd;
+
+/* Wake the network worker (after new records became durable); cheap when it is not attached. */
+void		xt_net_wakeup(void);
+
+/* The oldest outbound record some reader still needs: the engine may overwrite below it. */
+static inline uint64
+xt_out_floor(XtShared *sh)
+{
+	uint64		floor = pg_atomic_read_u64(&sh->out_read);
+
+	if (pg_atomic_read_u32(&sh->net_attached) != 0)
+	{
+		uint64		net = pg_atomic_read_u64(&sh->net_read);
+
+		if (net < floor)
+			floor = net;
+	}
+	return floor;
+}
 
 void		xt_shmem_install_hooks(void);
 void		xt_engine_config_from_gucs(xt_engine_config *cfg);
@@ -190,6 +227,7 @@ xt_shared_engine(void)
 void		xt_register_workers(void);
 PGDLLEXPORT void xt_engine_worker_main(Datum arg);
 PGDLLEXPORT void xt_persister_main(Datum arg);
+PGDLLEXPORT void xt_net_worker_main(Datum arg);
 
 /* Exit so that the postmaster treats it as a crash (and resets shared memory): see shmem.h. */
 void		xt_worker_crash(const char *why) pg_attribute_noreturn();
