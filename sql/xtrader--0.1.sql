@@ -278,3 +278,97 @@ GRANT EXECUTE ON FUNCTION xtrader.xt_status_name(smallint),
     xtrader.xt_amend_order(bigint, numeric, numeric), xtrader.xt_order_book(text, integer),
     xtrader.xt_executions(text, bigint, integer), xtrader.xt_stats()
     TO xtrader_admin, xtrader_trader;
+
+-- ---- API keys of the REST and WebSocket APIs ---------------------------------------------------
+-- The network worker (a superuser background worker) reads this table; nobody else can read a
+-- secret back: it is shown once, by xt_create_api_key.
+CREATE TABLE xtrader.api_keys (
+    api_key               text        PRIMARY KEY CHECK (api_key ~ '^[A-Za-z0-9_-]{1,64}$'),
+    secret                text        NOT NULL CHECK (length(secret) BETWEEN 16 AND 128),
+    account               oid         NOT NULL,   -- the role that trades with this key
+    rate_limit_per_minute integer     CHECK (rate_limit_per_minute BETWEEN 1 AND 60000000),
+    rate_limit_burst      integer     CHECK (rate_limit_burst BETWEEN 1 AND 1000000),
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    revoked_at            timestamptz
+);
+COMMENT ON TABLE xtrader.api_keys IS 'REST/WebSocket API keys; NULL limits use xtrader.rate_limit_*.';
+SELECT pg_catalog.pg_extension_config_dump('xtrader.api_keys', '');
+REVOKE ALL ON xtrader.api_keys FROM PUBLIC;
+GRANT SELECT (api_key, account, rate_limit_per_minute, rate_limit_burst, created_at, revoked_at)
+    ON xtrader.api_keys TO xtrader_admin;
+
+-- Tells the network worker to reload the keys (it also reloads every second, which covers a
+-- transaction that commits after this call).
+CREATE FUNCTION xtrader._api_keys_changed() RETURNS void
+AS 'MODULE_PATHNAME', 'xt_api_keys_changed'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION xtrader._api_keys_changed() FROM PUBLIC;
+
+CREATE FUNCTION xtrader.xt_create_api_key(
+    account               text,
+    rate_limit_per_minute integer DEFAULT NULL,
+    rate_limit_burst      integer DEFAULT NULL)
+RETURNS TABLE (api_key text, secret text)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    role_oid oid;
+    new_key  text;
+    new_secret text;
+BEGIN
+    IF xt_create_api_key.account IS NULL THEN
+        RAISE EXCEPTION 'account must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT r.oid INTO role_oid FROM pg_catalog.pg_roles r WHERE r.rolname = xt_create_api_key.account;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'role "%" does not exist', xt_create_api_key.account
+            USING ERRCODE = '42704', HINT = 'The account of an API key is a role: CREATE ROLE it first.';
+    END IF;
+    IF xt_create_api_key.rate_limit_per_minute IS NOT NULL
+       AND xt_create_api_key.rate_limit_per_minute NOT BETWEEN 1 AND 60000000 THEN
+        RAISE EXCEPTION 'rate_limit_per_minute % is out of range', xt_create_api_key.rate_limit_per_minute
+            USING ERRCODE = '22003', HINT = 'Use 1 to 60000000, or NULL for xtrader.rate_limit_per_minute.';
+    END IF;
+    IF xt_create_api_key.rate_limit_burst IS NOT NULL
+       AND xt_create_api_key.rate_limit_burst NOT BETWEEN 1 AND 1000000 THEN
+        RAISE EXCEPTION 'rate_limit_burst % is out of range', xt_create_api_key.rate_limit_burst
+            USING ERRCODE = '22003', HINT = 'Use 1 to 1000000, or NULL for xtrader.rate_limit_burst.';
+    END IF;
+    -- gen_random_uuid() draws from pg_strong_random(): 122 random bits per UUID
+    new_key := 'xtk_' || replace(gen_random_uuid()::text, '-', '');
+    new_secret := replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '');
+    INSERT INTO xtrader.api_keys (api_key, secret, account, rate_limit_per_minute, rate_limit_burst)
+    VALUES (new_key, new_secret, role_oid, xt_create_api_key.rate_limit_per_minute,
+            xt_create_api_key.rate_limit_burst);
+    PERFORM xtrader._api_keys_changed();
+    api_key := new_key;
+    secret := new_secret;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION xtrader.xt_create_api_key(text, integer, integer)
+    IS 'A new API key and its secret for an account (a role); the secret is shown only here.';
+
+CREATE FUNCTION xtrader.xt_revoke_api_key(api_key text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE xtrader.api_keys k SET revoked_at = now()
+     WHERE k.api_key = xt_revoke_api_key.api_key AND k.revoked_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM xtrader._api_keys_changed();
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION xtrader.xt_revoke_api_key(text)
+    IS 'Revoke an API key (effective within a second); false if it was unknown or already revoked.';
+
+REVOKE ALL ON FUNCTION xtrader.xt_create_api_key(text, integer, integer),
+    xtrader.xt_revoke_api_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xtrader.xt_create_api_key(text, integer, integer),
+    xtrader.xt_revoke_api_key(text) TO xtrader_admin;

@@ -11,8 +11,11 @@
 #include "postmaster/bgworker.h"
 #include "utils/guc.h"
 
+#include "net/auth.h"
 #include "pg/shmem.h"
 #include "pg/xtrader.h"
+
+#include <sys/eventfd.h>
 
 PG_MODULE_MAGIC;
 
@@ -25,6 +28,14 @@ int			xt_guc_event_ring_records = XT_DEFAULT_EVENT_RING;
 char	   *xt_guc_database = NULL;
 int			xt_guc_submit_timeout_ms = XT_DEFAULT_SUBMIT_TIMEOUT_MS;
 int			xt_guc_persist_batch = XT_DEFAULT_PERSIST_BATCH;
+int			xt_guc_rest_port = XT_DEFAULT_REST_PORT;
+int			xt_guc_ws_port = XT_DEFAULT_WS_PORT;
+char	   *xt_guc_listen_addresses = NULL;
+bool		xt_guc_rest_auth = true;
+int			xt_guc_auth_window_ms = XT_AUTH_WINDOW_DEFAULT;
+int			xt_guc_rate_per_minute = XT_DEFAULT_RATE_PER_MINUTE;
+int			xt_guc_rate_burst = XT_DEFAULT_RATE_BURST;
+int			xt_guc_net_max_connections = 20000;
 
 void		_PG_init(void);
 
@@ -85,6 +96,40 @@ xt_define_gucs(void)
 							&xt_guc_persist_batch,
 							XT_DEFAULT_PERSIST_BATCH, 1, 1000000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.rest_port",
+							"TCP port of the REST API (0: no REST listener).",
+							NULL, &xt_guc_rest_port, XT_DEFAULT_REST_PORT, 0, 65535,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.ws_port",
+							"TCP port of the WebSocket API (0: no WebSocket listener).",
+							NULL, &xt_guc_ws_port, XT_DEFAULT_WS_PORT, 0, 65535,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("xtrader.listen_addresses",
+							   "Numeric IP address the REST and WebSocket APIs listen on ('*' for all).",
+							   NULL, &xt_guc_listen_addresses, "127.0.0.1",
+							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xtrader.rest_auth",
+							 "Require an API key signature for order entry (REST) and private WebSocket streams.",
+							 "Off: anyone who reaches the ports trades as the bootstrap superuser's account "
+							 "and every WebSocket connection receives every execution.",
+							 &xt_guc_rest_auth, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.auth_window_ms",
+							"How far a signed request's timestamp may be from the server's clock.",
+							NULL, &xt_guc_auth_window_ms, XT_AUTH_WINDOW_DEFAULT,
+							XT_AUTH_WINDOW_MIN, XT_AUTH_WINDOW_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.rate_limit_per_minute",
+							"Requests per minute per API key, for keys without their own limit.",
+							NULL, &xt_guc_rate_per_minute, XT_DEFAULT_RATE_PER_MINUTE,
+							1, XT_RATE_PER_MINUTE_MAX, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.rate_limit_burst",
+							"Requests an API key may make at once, for keys without their own limit.",
+							NULL, &xt_guc_rate_burst, XT_DEFAULT_RATE_BURST,
+							1, XT_RATE_BURST_MAX, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.net_max_connections",
+							"REST and WebSocket connections the network worker holds at once.",
+							NULL, &xt_guc_net_max_connections, 20000, 16, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xtrader");
 
 	/* one command can emit an event per resting order: the ring must hold that (persister.c) */
@@ -93,14 +138,14 @@ xt_define_gucs(void)
 }
 
 static void
-xt_register_worker(const char *name, const char *function)
+xt_register_worker(const char *name, const char *function, int restart_s)
 {
 	BackgroundWorker worker;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 1;
+	worker.bgw_restart_time = restart_s;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "xtrader");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
@@ -119,6 +164,19 @@ _PG_init(void)
 
 	xt_define_gucs();
 	xt_shmem_install_hooks();
-	xt_register_worker("xtrader engine", "xt_engine_worker_main");
-	xt_register_worker("xtrader persister", "xt_persister_main");
+	xt_register_worker("xtrader engine", "xt_engine_worker_main", 1);
+	xt_register_worker("xtrader persister", "xt_persister_main", 1);
+
+	/* The network worker is optional: both ports 0 means SQL-only. Its wake-up eventfd is made
+	 * here, in the postmaster, so that the persister and the worker (children) share it. */
+	if (xt_guc_rest_port != 0 || xt_guc_ws_port != 0)
+	{
+		xt_net_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (xt_net_wake_fd < 0)
+			ereport(WARNING,
+					(errmsg("xtrader: cannot create the network worker's eventfd: %m"),
+					 errdetail("The REST and WebSocket APIs are off.")));
+		else
+			xt_register_worker("xtrader net", "xt_net_worker_main", 5);	/* e.g. a port in use */
+	}
 }

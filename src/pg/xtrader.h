@@ -37,6 +37,20 @@
 /* GUCs (src/pg/xtrader.c); the sizing ones are also declared in shmem.h */
 extern int	xt_guc_max_symbols;
 
+/* The network worker (src/pg/net_worker.c) */
+#define XT_DEFAULT_REST_PORT	7000
+#define XT_DEFAULT_WS_PORT		7001
+#define XT_DEFAULT_RATE_PER_MINUTE 600000
+#define XT_DEFAULT_RATE_BURST	10000
+extern int	xt_guc_rest_port;
+extern int	xt_guc_ws_port;
+extern char *xt_guc_listen_addresses;
+extern bool xt_guc_rest_auth;
+extern int	xt_guc_auth_window_ms;
+extern int	xt_guc_rate_per_minute;
+extern int	xt_guc_rate_burst;
+extern int	xt_guc_net_max_connections;
+
 /* Fractional digits a tick or lot size may have. */
 #define XT_STEP_MAX_SCALE		8
 
