@@ -5,6 +5,8 @@
 #   XT_USER        OS user that runs PostgreSQL (it refuses to run as root), default "xtrader"
 #   XT_PGPORT      the private cluster's port (default 55432): the one place it is set
 #   XT_PGHOST      the cluster's Unix socket folder
+#   XT_REST_PORT   REST API port of the cluster's network worker (default 7000)
+#   XT_WS_PORT     WebSocket API port (default 7001)
 #
 # Every value can be overridden from the environment, e.g. XT_PGPORT=55433 scripts/cluster start.
 
@@ -12,11 +14,13 @@ XT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 XT_STATE_DIR=${XT_STATE_DIR:-$XT_ROOT/.xtrader}
 XT_USER=${XT_USER:-xtrader}
 XT_PGPORT=${XT_PGPORT:-55432}
+XT_REST_PORT=${XT_REST_PORT:-7000}
+XT_WS_PORT=${XT_WS_PORT:-7001}
 XT_PGDATA=${XT_PGDATA:-$XT_STATE_DIR/pgdata}
 XT_PGHOST=${XT_PGHOST:-$XT_STATE_DIR/socket}
 XT_LOG_DIR=${XT_LOG_DIR:-$XT_STATE_DIR/log}
 XT_PGBIN=${XT_PGBIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
-export XT_ROOT XT_STATE_DIR XT_USER XT_PGPORT XT_PGDATA XT_PGHOST XT_LOG_DIR XT_PGBIN
+export XT_ROOT XT_STATE_DIR XT_USER XT_PGPORT XT_REST_PORT XT_WS_PORT XT_PGDATA XT_PGHOST XT_LOG_DIR XT_PGBIN
 
 xt_log() { printf '%s\n' "$*" >&2; }
 xt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
