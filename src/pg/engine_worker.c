@@ -26,6 +26,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -309,6 +310,35 @@ xt_replay_journal(xt_engine *eng, uint64 after_seq)
 }
 
 /*
+ * Does xtrader.journal exist? The catalog scan (MVCC) answers for what is committed; the catalog
+ * caches, through which the replay looks the table up, can lag it for a moment: CREATE EXTENSION
+ * wakes us from its commit callback, which PostgreSQL runs just before it sends the commit's
+ * cache invalidations. So wait (bounded) until both agree. Inside a transaction with SPI.
+ */
+static bool
+xt_journal_exists(void)
+{
+	for (int tries = 0;; tries++)
+	{
+		bool		isnull;
+		bool		in_catalog;
+		bool		in_cache;
+
+		if (SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+						"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						"WHERE n.nspname = 'xtrader' AND c.relname = 'journal'), "
+						"to_regclass('xtrader.journal') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "xtrader: cannot look for xtrader.journal");
+		in_catalog = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		in_cache = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		if (in_catalog == in_cache || tries == 500)
+			return in_catalog && in_cache;
+		pg_usleep(10000L);
+		AcceptInvalidationMessages();
+	}
+}
+
+/*
  * Rebuild the books from the journal and open the sequencer. Returns false (state
  * NO_EXTENSION) when the extension is not installed in xtrader.database. reset_seen is the
  * reset request this recovery answers: one made while it ran (a CREATE EXTENSION committing
@@ -321,7 +351,6 @@ xt_recover(uint32 reset_seen)
 	xt_engine_config cfg;
 	xt_engine  *eng;
 	bool		have_journal;
-	bool		isnull;
 	uint64		replayed = 0;
 	uint64		snapshot_seq = 0;
 	uint64		last;
@@ -356,9 +385,7 @@ xt_recover(uint32 reset_seen)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "xtrader: replaying the journal");
-	SPI_execute("SELECT to_regclass('xtrader.journal') IS NOT NULL", true, 1);
-	have_journal = SPI_processed == 1 &&
-		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	have_journal = xt_journal_exists();
 	if (have_journal)
 	{
 		snapshot_seq = xt_restore_snapshot(eng);
