@@ -14,7 +14,9 @@ CORE_SRCS    = $(sort $(wildcard src/engine/*.c src/common/*.c))
 PG_SRCS      = $(sort $(wildcard src/pg/*.c))
 # the network worker links the REST/WS protocol core and its server
 EXT_NET_SRCS = $(sort $(wildcard src/net/*.c))
-OBJS         = $(PG_SRCS:.c=.o) $(CORE_SRCS:.c=.o) $(EXT_NET_SRCS:.c=.o)
+# ... and the broker workers the publishers
+EXT_BROKER_SRCS = $(sort $(wildcard src/brokers/*.c))
+OBJS         = $(PG_SRCS:.c=.o) $(CORE_SRCS:.c=.o) $(EXT_NET_SRCS:.c=.o) $(EXT_BROKER_SRCS:.c=.o)
 
 DATA         = $(sort $(wildcard sql/xtrader--*.sql))
 
@@ -28,7 +30,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=build/regress --use-existing
 PG_CPPFLAGS  = -I$(srcdir)/src
 PG_CFLAGS    = -std=gnu11 -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
                -Wno-missing-field-initializers -Wno-declaration-after-statement
-SHLIB_LINK   = -lcrypto
+SHLIB_LINK   = -lcrypto -lhiredis -lrdkafka -lrabbitmq
 
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs)

@@ -405,6 +405,7 @@ net_on_trade(NetWorker *w, NetCommandState *st, const xt_event *ev)
 	}
 	s->last_price = ev->price;
 	s->last_seq = ev->seq;
+	w->last_trade_id = Max(w->last_trade_id, ev->trade_id);
 	s->ticker_dirty = true;
 	if (!s->named)
 		return;

@@ -32,6 +32,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
+#include "brokers/publisher.h"
 #include "common/decimal.h"
 #include "net/auth.h"
 #include "net/http_route.h"
@@ -1011,6 +1012,39 @@ net_metric(StringInfo s, const char *name, const char *type, const char *help,
 	appendStringInfo(s, "%s%s %.17g\n", name, labels ? labels : "", value);
 }
 
+/* One series per configured broker (xt_broker_status() in SQL has the same numbers). */
+static void
+net_metrics_brokers(NetWorker *w, StringInfo s)
+{
+	static const char *const names[][3] = {
+		{"xtrader_broker_up", "gauge", "1 when the broker worker's connection is live."},
+		{"xtrader_broker_lag_messages", "gauge", "Durable execution messages not yet confirmed by the broker."},
+		{"xtrader_broker_messages_confirmed_total", "counter", "Messages the broker confirmed."},
+		{"xtrader_broker_errors_total", "counter", "Failed connects, batches and health checks."},
+	};
+	uint64		top = w->last_trade_id ? 2 * w->last_trade_id + 1 : 0;
+
+	for (int k = 0; k < (int) lengthof(names); k++)
+		for (int b = 0; b < XT_BROKER_COUNT; b++)
+		{
+			XtBrokerShared snap;
+			char		label[32];
+			double		v;
+
+			if (!xt_broker_enabled((XtBroker) b))
+				continue;
+			SpinLockAcquire(&xt_shared->brokers[b].mutex);
+			snap = xt_shared->brokers[b];
+			SpinLockRelease(&xt_shared->brokers[b].mutex);
+			snprintf(label, sizeof(label), "{broker=\"%s\"}", xt_broker_name((XtBroker) b));
+			v = k == 0 ? (snap.running && snap.state == XT_PUB_LIVE)
+				: k == 1 ? (double) (top > snap.cursor && snap.cursor > 0 ? top - snap.cursor : 0)
+				: k == 2 ? (double) snap.confirmed : (double) snap.errors;
+			net_metric(s, names[k][0], names[k][1], b == 0 || !xt_broker_enabled((XtBroker) 0) ?
+					   names[k][2] : NULL, label, v);
+		}
+}
+
 static void
 net_metrics(NetWorker *w, xt_conn *c)
 {
@@ -1081,6 +1115,7 @@ net_metrics(NetWorker *w, xt_conn *c)
 			   pg_atomic_read_u64(&sh->durable_seq));
 	net_metric(&s, "xtrader_engine_ready", "gauge", "1 when the engine accepts orders.", NULL,
 			   pg_atomic_read_u32(&sh->state) == XT_STATE_READY ? 1 : 0);
+	net_metrics_brokers(w, &s);
 	w->m.http_by_status[2]++;
 	xt_conn_respond(c, 200, "text/plain; version=0.0.4", NULL, s.data, s.len);
 	pfree(s.data);

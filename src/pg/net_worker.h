@@ -159,6 +159,7 @@ typedef struct NetWorker
 	int64		symbols_miss_reload_ms;
 
 	char		last_spi_error[256];	/* logged once, not every retry */
+	uint64		last_trade_id;	/* newest durable execution seen (broker lag in /metrics) */
 
 	/* scratch output */
 	char	   *out;

@@ -126,6 +126,11 @@ xt_shmem_startup(void)
 		ConditionVariableInit(&xt_shared->in_space_cv);
 		ConditionVariableInit(&xt_shared->out_space_cv);
 		ConditionVariableInit(&xt_shared->state_cv);
+		for (int b = 0; b < XT_BROKER_COUNT; b++)
+		{
+			memset(&xt_shared->brokers[b], 0, sizeof(XtBrokerShared));
+			SpinLockInit(&xt_shared->brokers[b].mutex);
+		}
 		memset(xt_replies(), 0, mul_size(xt_shared->n_replies, sizeof(XtReply)));
 
 		xt_engine_config_from_gucs(&cfg);
@@ -157,6 +162,18 @@ xt_net_wakeup(void)
 	/* EAGAIN means the counter is already non-zero: the worker is being woken anyway */
 	if (write(xt_net_wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		elog(DEBUG1, "xtrader: cannot wake the network worker: %m");
+}
+
+void
+xt_brokers_wakeup(void)
+{
+	for (int b = 0; b < XT_BROKER_COUNT; b++)
+	{
+		Latch	   *latch = xt_shared->brokers[b].latch;
+
+		if (latch)
+			SetLatch(latch);
+	}
 }
 
 void

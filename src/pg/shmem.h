@@ -41,6 +41,7 @@
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/spin.h"
 
 #include "engine/engine.h"
 
@@ -98,6 +99,33 @@ typedef struct XtOutRec
 	}			u;
 } XtOutRec;
 
+/*
+ * One broker publisher worker's public state (broker_worker.c writes it under mutex; SQL
+ * xt_broker_status() and /metrics read it). Which broker is which: XtBroker.
+ */
+typedef enum XtBroker
+{
+	XT_BROKER_REDIS = 0,
+	XT_BROKER_KAFKA = 1,
+	XT_BROKER_AMQP = 2,
+	XT_BROKER_COUNT = 3
+} XtBroker;
+
+typedef struct XtBrokerShared
+{
+	slock_t		mutex;
+	Latch	   *latch;			/* the worker's, set by the persister after a commit */
+	bool		running;		/* the worker is attached */
+	uint8		state;			/* xt_pub_state */
+	uint64		cursor;			/* last message id the broker confirmed */
+	uint64		sent;
+	uint64		confirmed;
+	uint64		errors;
+	uint64		reconnects;
+	TimestampTz last_success;	/* last confirmed batch or health check */
+	char		last_error[256];	/* never holds a password */
+} XtBrokerShared;
+
 typedef struct XtShared
 {
 	/* fixed at startup */
@@ -146,6 +174,8 @@ typedef struct XtShared
 
 	Latch	   *engine_latch;	/* set by producers after they enqueue */
 	Latch	   *persister_latch;	/* set by the engine worker after it published records */
+
+	XtBrokerShared brokers[XT_BROKER_COUNT];
 
 	/* statistics (monotonic counters) */
 	pg_atomic_uint64 commands;
@@ -228,6 +258,14 @@ void		xt_register_workers(void);
 PGDLLEXPORT void xt_engine_worker_main(Datum arg);
 PGDLLEXPORT void xt_persister_main(Datum arg);
 PGDLLEXPORT void xt_net_worker_main(Datum arg);
+PGDLLEXPORT void xt_broker_worker_main(Datum arg);
+
+/* Wake the broker workers (after executions became durable). */
+void		xt_brokers_wakeup(void);
+
+/* Is a broker configured (its URL GUC set)? Its worker runs only then. */
+bool		xt_broker_enabled(XtBroker which);
+const char *xt_broker_name(XtBroker which);	/* "redis", "kafka", "amqp" */
 
 /* Exit so that the postmaster treats it as a crash (and resets shared memory): see shmem.h. */
 void		xt_worker_crash(const char *why) pg_attribute_noreturn();

@@ -11,6 +11,7 @@
 #include "postmaster/bgworker.h"
 #include "utils/guc.h"
 
+#include "brokers/publisher.h"
 #include "net/auth.h"
 #include "pg/shmem.h"
 #include "pg/xtrader.h"
@@ -36,6 +37,12 @@ int			xt_guc_auth_window_ms = XT_AUTH_WINDOW_DEFAULT;
 int			xt_guc_rate_per_minute = XT_DEFAULT_RATE_PER_MINUTE;
 int			xt_guc_rate_burst = XT_DEFAULT_RATE_BURST;
 int			xt_guc_net_max_connections = 20000;
+char	   *xt_guc_redis_url = NULL;
+char	   *xt_guc_kafka_brokers = NULL;
+char	   *xt_guc_amqp_url = NULL;
+int			xt_guc_broker_health_ms = 5000;
+int			xt_guc_broker_batch = 10000;
+int			xt_guc_redis_maxlen = 10000000;
 
 void		_PG_init(void);
 
@@ -130,6 +137,30 @@ xt_define_gucs(void)
 							"REST and WebSocket connections the network worker holds at once.",
 							NULL, &xt_guc_net_max_connections, 20000, 16, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("xtrader.redis_url",
+							   "Redis to publish executions to (redis://host:port[/db]); empty: off.",
+							   NULL, &xt_guc_redis_url, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("xtrader.kafka_brokers",
+							   "Kafka bootstrap servers to publish executions to (host:port,...); empty: off.",
+							   NULL, &xt_guc_kafka_brokers, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("xtrader.amqp_url",
+							   "RabbitMQ to publish executions to (amqp://user:password@host:port/vhost); empty: off.",
+							   NULL, &xt_guc_amqp_url, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.broker_health_interval",
+							"How often a broker that is down is checked for recovery.",
+							NULL, &xt_guc_broker_health_ms, 5000, 100, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.broker_batch",
+							"Messages a broker worker publishes per round at most.",
+							NULL, &xt_guc_broker_batch, 10000, 2, XT_PUB_MAX_BATCH,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.redis_maxlen",
+							"Approximate length Redis trims the executions stream to (XADD MAXLEN ~).",
+							NULL, &xt_guc_redis_maxlen, 10000000, 1000, INT_MAX,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xtrader");
 
 	/* one command can emit an event per resting order: the ring must hold that (persister.c) */
@@ -138,7 +169,7 @@ xt_define_gucs(void)
 }
 
 static void
-xt_register_worker(const char *name, const char *function, int restart_s)
+xt_register_worker(const char *name, const char *function, int restart_s, Datum arg)
 {
 	BackgroundWorker worker;
 
@@ -146,6 +177,7 @@ xt_register_worker(const char *name, const char *function, int restart_s)
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = restart_s;
+	worker.bgw_main_arg = arg;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "xtrader");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
@@ -164,8 +196,8 @@ _PG_init(void)
 
 	xt_define_gucs();
 	xt_shmem_install_hooks();
-	xt_register_worker("xtrader engine", "xt_engine_worker_main", 1);
-	xt_register_worker("xtrader persister", "xt_persister_main", 1);
+	xt_register_worker("xtrader engine", "xt_engine_worker_main", 1, (Datum) 0);
+	xt_register_worker("xtrader persister", "xt_persister_main", 1, (Datum) 0);
 
 	/* The network worker is optional: both ports 0 means SQL-only. Its wake-up eventfd is made
 	 * here, in the postmaster, so that the persister and the worker (children) share it. */
@@ -177,6 +209,16 @@ _PG_init(void)
 					(errmsg("xtrader: cannot create the network worker's eventfd: %m"),
 					 errdetail("The REST and WebSocket APIs are off.")));
 		else
-			xt_register_worker("xtrader net", "xt_net_worker_main", 5);	/* e.g. a port in use */
+			xt_register_worker("xtrader net", "xt_net_worker_main", 5, (Datum) 0);	/* e.g. a port in use */
 	}
+
+	/* one publisher per configured broker, so one broker's trouble stays in its own process */
+	for (int b = 0; b < XT_BROKER_COUNT; b++)
+		if (xt_broker_enabled((XtBroker) b))
+		{
+			char		name[BGW_MAXLEN];
+
+			snprintf(name, sizeof(name), "xtrader %s", xt_broker_name((XtBroker) b));
+			xt_register_worker(name, "xt_broker_worker_main", 5, Int32GetDatum(b));
+		}
 }

@@ -51,6 +51,14 @@ extern int	xt_guc_rate_per_minute;
 extern int	xt_guc_rate_burst;
 extern int	xt_guc_net_max_connections;
 
+/* The broker workers (src/pg/broker_worker.c) */
+extern char *xt_guc_redis_url;
+extern char *xt_guc_kafka_brokers;
+extern char *xt_guc_amqp_url;
+extern int	xt_guc_broker_health_ms;
+extern int	xt_guc_broker_batch;
+extern int	xt_guc_redis_maxlen;
+
 /* Fractional digits a tick or lot size may have. */
 #define XT_STEP_MAX_SCALE		8
 
