@@ -2,4 +2,5 @@
 SHOW xtrader.max_symbols;
 SET xtrader.max_symbols = 10;
 SET xtrader.no_such_setting = 1;
-SELECT name, setting, context FROM pg_settings WHERE name LIKE 'xtrader.%' ORDER BY name;
+-- boot_val: the built-in defaults (the test cluster sets its own API ports)
+SELECT name, boot_val, context FROM pg_settings WHERE name LIKE 'xtrader.%' ORDER BY name;
