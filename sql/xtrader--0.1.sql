@@ -419,3 +419,54 @@ COMMENT ON FUNCTION xtrader.xt_broker_status()
     IS 'Each configured broker: state, cursor, how far behind it is, counters, last error.';
 REVOKE ALL ON FUNCTION xtrader.xt_broker_status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xtrader.xt_broker_status() TO xtrader_admin;
+
+-- ---- the Redis consumer group "execution_processors" ----------------------------------------------
+-- Its members (background workers "xtrader consumer N", or xtrader-consumer on another host) move
+-- the executions stream into this table, idempotently on the message id: a message delivered
+-- twice (a member died between its commit and its XACK) is stored once.
+CREATE TABLE xtrader.execution_history (
+    message_id   bigint      PRIMARY KEY,      -- 2 * execution_id + role (0 taker, 1 maker)
+    execution_id bigint      NOT NULL,
+    role         text        NOT NULL CHECK (role IN ('taker', 'maker')),
+    order_id     bigint      NOT NULL,
+    symbol       text        NOT NULL,
+    side         text        NOT NULL,
+    price        numeric     NOT NULL,
+    quantity     numeric     NOT NULL,
+    order_status text        NOT NULL,
+    body         jsonb       NOT NULL,         -- the message as received
+    consumer     text        NOT NULL,         -- the group member that stored it
+    received_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE xtrader.execution_history
+    IS 'Executions as received from the Redis stream by the consumer group (one row per message id).';
+REVOKE ALL ON xtrader.execution_history FROM PUBLIC;
+GRANT SELECT ON xtrader.execution_history TO xtrader_admin;
+
+CREATE FUNCTION xtrader.xt_store_execution_messages(ids bigint[], bodies text[], consumer text)
+RETURNS integer
+LANGUAGE sql VOLATILE STRICT
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH m AS (
+        SELECT u.id, u.body::jsonb AS b
+          FROM unnest(ids, bodies) AS u(id, body)
+    ), ins AS (
+        INSERT INTO xtrader.execution_history (message_id, execution_id, role, order_id, symbol,
+                                               side, price, quantity, order_status, body, consumer)
+        SELECT m.id, (m.b #>> '{execution_report,execution_id}')::bigint,
+               m.b #>> '{execution_report,role}', (m.b #>> '{execution_report,order_id}')::bigint,
+               m.b #>> '{execution_report,symbol}', m.b #>> '{execution_report,side}',
+               (m.b #>> '{execution_report,price}')::numeric,
+               (m.b #>> '{execution_report,quantity}')::numeric, m.b ->> 'order_status', m.b,
+               xt_store_execution_messages.consumer
+          FROM m
+        ON CONFLICT (message_id) DO NOTHING
+        RETURNING 1
+    )
+    SELECT count(*)::integer FROM ins
+$$;
+COMMENT ON FUNCTION xtrader.xt_store_execution_messages(bigint[], text[], text)
+    IS 'Store execution messages from the Redis stream once each (consumer group members call it).';
+REVOKE ALL ON FUNCTION xtrader.xt_store_execution_messages(bigint[], text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xtrader.xt_store_execution_messages(bigint[], text[], text) TO xtrader_admin;
