@@ -15,7 +15,7 @@ PG_SRCS      = $(sort $(wildcard src/pg/*.c))
 # the network worker links the REST/WS protocol core and its server
 EXT_NET_SRCS = $(sort $(wildcard src/net/*.c))
 # ... and the broker workers the publishers
-EXT_BROKER_SRCS = $(sort $(wildcard src/brokers/*.c))
+EXT_BROKER_SRCS = $(filter-out src/brokers/consumer_main.c,$(sort $(wildcard src/brokers/*.c)))
 OBJS         = $(PG_SRCS:.c=.o) $(CORE_SRCS:.c=.o) $(EXT_NET_SRCS:.c=.o) $(EXT_BROKER_SRCS:.c=.o)
 
 DATA         = $(sort $(wildcard sql/xtrader--*.sql))
@@ -114,7 +114,7 @@ fuzz: fuzz-build
 	done; exit $$rc
 
 # ---- broker publishers (src/brokers): tests against the real servers of scripts/brokers -----------
-BROKER_SRCS   = $(sort $(wildcard src/brokers/*.c))
+BROKER_SRCS   = $(filter-out src/brokers/consumer_main.c,$(sort $(wildcard src/brokers/*.c)))
 BROKER_NAMES  = $(sort $(basename $(notdir $(wildcard test/brokers/test_*.c))))
 BROKER_LIBS   = -lhiredis -lrdkafka -lrabbitmq -lcrypto -lm
 BROKER_CFLAGS = $(CORE_WARN) -O2 -g -D_GNU_SOURCE $(CORE_INC)
@@ -125,6 +125,13 @@ build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS
 
 # a changed test helper header rebuilds the broker tests
 build/brokers/%: $(wildcard test/brokers/*.h)
+
+# ---- xtrader-consumer: a consumer-group member for another host (libpq) -------------------------
+CONSUMER_PROG_SRCS = src/brokers/consumer_main.c src/brokers/consumer.c src/brokers/broker_url.c
+build/xtrader-consumer: $(CONSUMER_PROG_SRCS) $(wildcard src/brokers/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(CORE_WARN) -Wmissing-prototypes -O2 -g -D_GNU_SOURCE -DXT_CONSUMER_PROGRAM \
+	  -Isrc -I$(shell $(PG_CONFIG) --includedir) -o $@ $(CONSUMER_PROG_SRCS) -lhiredis -lpq
 
 .PHONY: brokers-build brokers-unit
 brokers-build: $(addprefix build/brokers/,$(BROKER_NAMES))

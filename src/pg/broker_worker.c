@@ -67,6 +67,8 @@ typedef struct BrokerWorker
 	char		(*keys)[XT_SYMBOL_NAME_MAX + 1];
 	char		(*routes)[XT_SYMBOL_NAME_MAX + 16];
 	int			cap;			/* rows */
+	char		who[32];		/* "xtrader redis", for log lines */
+	char		last_spi_error[256];
 } BrokerWorker;
 
 static const char *
@@ -130,44 +132,15 @@ broker_mark_success(BrokerWorker *w)
 
 /* Run fn in a transaction; false (logged) if it failed, e.g. while the extension is absent. */
 static bool
-broker_spi(BrokerWorker *w, void (*fn) (BrokerWorker *w, void *arg), void *arg)
+broker_spi(BrokerWorker *w, XtSpiFn fn, void *arg)
 {
-	volatile bool ok = true;
-	MemoryContext cxt = CurrentMemoryContext;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		fn(w, arg);
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *ed;
-
-		MemoryContextSwitchTo(cxt);
-		ed = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		elog(DEBUG1, "xtrader %s: %s", broker_names[w->which], ed->message);
-		FreeErrorData(ed);
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	pgstat_report_activity(STATE_IDLE, NULL);
-	return ok;
+	return xt_spi_transaction(fn, w, arg, w->who, w->last_spi_error, sizeof(w->last_spi_error));
 }
 
 static void
-broker_load_cursor_spi(BrokerWorker *w, void *arg)
+broker_load_cursor_spi(void *ctx, void *arg)
 {
+	BrokerWorker *w = ctx;
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(broker_names[w->which])};
 	bool		isnull;
@@ -183,8 +156,9 @@ broker_load_cursor_spi(BrokerWorker *w, void *arg)
 }
 
 static void
-broker_save_cursor_spi(BrokerWorker *w, void *arg)
+broker_save_cursor_spi(void *ctx, void *arg)
 {
+	BrokerWorker *w = ctx;
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		args[2] = {CStringGetTextDatum(broker_names[w->which]),
 	Int64GetDatum((int64) *(uint64 *) arg)};
@@ -197,8 +171,9 @@ broker_save_cursor_spi(BrokerWorker *w, void *arg)
 
 /* Read up to cap executions whose messages are after the cursor, oldest first. */
 static void
-broker_read_spi(BrokerWorker *w, void *arg)
+broker_read_spi(void *ctx, void *arg)
 {
+	BrokerWorker *w = ctx;
 	int		   *n = arg;
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		args[2] = {Int64GetDatum((int64) (w->cursor / 2)), Int32GetDatum(w->cap)};
@@ -379,6 +354,7 @@ xt_broker_worker_main(Datum arg)
 	memset(&w, 0, sizeof(w));
 	w.which = (XtBroker) DatumGetInt32(arg);
 	w.shared = &xt_shared->brokers[w.which];
+	snprintf(w.who, sizeof(w.who), "xtrader %s", broker_names[w.which]);
 
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);

@@ -285,44 +285,11 @@ net_account_list(NetWorker *w, uint64 account, bool create)
 
 /* ---- SPI, in short transactions that cannot take the loop down ------------------------------ */
 
-typedef void (*NetSpiFn) (NetWorker *w, void *arg);
-
 static bool
-net_spi(NetWorker *w, NetSpiFn fn, void *arg)
+net_spi(NetWorker *w, XtSpiFn fn, void *arg)
 {
-	volatile bool ok = true;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		fn(w, arg);
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-		w->last_spi_error[0] = '\0';
-	}
-	PG_CATCH();
-	{
-		ErrorData  *ed;
-
-		MemoryContextSwitchTo(w->cxt);
-		ed = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		/* the same failure every second (a dropped extension) is logged once */
-		ereport(strcmp(ed->message, w->last_spi_error) == 0 ? DEBUG1 : LOG,
-				(errmsg("xtrader net: a read failed: %s", ed->message)));
-		strlcpy(w->last_spi_error, ed->message, sizeof(w->last_spi_error));
-		FreeErrorData(ed);
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(w->cxt);
-	return ok;
+	return xt_spi_transaction(fn, w, arg, "xtrader net: a read failed", w->last_spi_error,
+							  sizeof(w->last_spi_error));
 }
 
 static Datum
@@ -334,8 +301,9 @@ net_col(int col, bool *isnull)
 /* ---- symbols -------------------------------------------------------------------------------- */
 
 static void
-net_symbols_load_spi(NetWorker *w, void *arg)
+net_symbols_load_spi(void *ctx, void *arg)
 {
+	NetWorker  *w = ctx;
 	if (SPI_execute("SELECT symbol_id, symbol, tick_size::text, lot_size::text, "
 					"min_quantity::text, max_quantity::text FROM xtrader.symbols",
 					true, 0) != SPI_OK_SELECT)
@@ -433,8 +401,9 @@ typedef struct NetKey
 } NetKey;
 
 static void
-net_keys_load_spi(NetWorker *w, void *arg)
+net_keys_load_spi(void *ctx, void *arg)
 {
+	NetWorker  *w = ctx;
 	HASH_SEQ_STATUS it;
 	NetKey	   *k;
 	int64		now = net_now_ms();
@@ -670,7 +639,7 @@ typedef struct NetOrderRow
 } NetOrderRow;
 
 static void
-net_order_read_spi(NetWorker *w, void *arg)
+net_order_read_spi(void *ctx, void *arg)
 {
 	NetOrderRow *row = arg;
 	Oid			types[1] = {INT8OID};
@@ -849,7 +818,7 @@ typedef struct NetTradesArg
 } NetTradesArg;
 
 static void
-net_trades_spi(NetWorker *w, void *arg)
+net_trades_spi(void *ctx, void *arg)
 {
 	NetTradesArg *a = arg;
 	Oid			types[2] = {INT4OID, INT4OID};

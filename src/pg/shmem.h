@@ -259,6 +259,7 @@ PGDLLEXPORT void xt_engine_worker_main(Datum arg);
 PGDLLEXPORT void xt_persister_main(Datum arg);
 PGDLLEXPORT void xt_net_worker_main(Datum arg);
 PGDLLEXPORT void xt_broker_worker_main(Datum arg);
+PGDLLEXPORT void xt_consumer_worker_main(Datum arg);
 
 /* Wake the broker workers (after executions became durable). */
 void		xt_brokers_wakeup(void);

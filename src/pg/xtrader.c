@@ -43,6 +43,8 @@ char	   *xt_guc_amqp_url = NULL;
 int			xt_guc_broker_health_ms = 5000;
 int			xt_guc_broker_batch = 10000;
 int			xt_guc_redis_maxlen = 10000000;
+int			xt_guc_redis_consumers = 3;
+int			xt_guc_consumer_claim_idle_ms = 30000;
 
 void		_PG_init(void);
 
@@ -161,6 +163,14 @@ xt_define_gucs(void)
 							"Approximate length Redis trims the executions stream to (XADD MAXLEN ~).",
 							NULL, &xt_guc_redis_maxlen, 10000000, 1000, INT_MAX,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.redis_consumers",
+							"Members of the Redis consumer group execution_processors run as background workers (with xtrader.redis_url).",
+							NULL, &xt_guc_redis_consumers, 3, 0, 64,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.consumer_claim_idle",
+							"How long a consumer group message may stay pending before another member takes it over.",
+							NULL, &xt_guc_consumer_claim_idle_ms, 30000, 100, 3600000,
+							PGC_POSTMASTER, GUC_UNIT_MS, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xtrader");
 
 	/* one command can emit an event per resting order: the ring must hold that (persister.c) */
@@ -220,5 +230,14 @@ _PG_init(void)
 
 			snprintf(name, sizeof(name), "xtrader %s", xt_broker_name((XtBroker) b));
 			xt_register_worker(name, "xt_broker_worker_main", 5, Int32GetDatum(b));
+		}
+	/* the consumer group members that move the Redis stream into execution_history */
+	if (xt_broker_enabled(XT_BROKER_REDIS))
+		for (int i = 1; i <= xt_guc_redis_consumers; i++)
+		{
+			char		name[BGW_MAXLEN];
+
+			snprintf(name, sizeof(name), "xtrader consumer %d", i);
+			xt_register_worker(name, "xt_consumer_worker_main", 5, Int32GetDatum(i));
 		}
 }

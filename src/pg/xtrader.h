@@ -58,6 +58,8 @@ extern char *xt_guc_amqp_url;
 extern int	xt_guc_broker_health_ms;
 extern int	xt_guc_broker_batch;
 extern int	xt_guc_redis_maxlen;
+extern int	xt_guc_redis_consumers;
+extern int	xt_guc_consumer_claim_idle_ms;
 
 /* Fractional digits a tick or lot size may have. */
 #define XT_STEP_MAX_SCALE		8
@@ -87,6 +89,16 @@ typedef struct XtSymbol
 extern const XtSymbol *xt_symbol_lookup(const char *name);
 /* The symbol by engine id, or NULL. */
 extern const XtSymbol *xt_symbol_by_id(int32 symbol_id);
+
+/*
+ * src/pg/spi_txn.c: run fn(ctx, arg) in a transaction of its own, SPI connected and a snapshot
+ * pushed, for background workers. An ERROR inside rolls back and returns false after logging it
+ * (LOG the first time, DEBUG1 while the same message repeats, remembered in last_error); the
+ * worker goes on. CurrentMemoryContext is the same afterwards.
+ */
+typedef void (*XtSpiFn) (void *ctx, void *arg);
+extern bool xt_spi_transaction(XtSpiFn fn, void *ctx, void *arg, const char *who,
+							   char *last_error, size_t last_error_cap);
 
 /* ticks/lots -> exact numeric */
 extern Numeric xt_units_to_numeric(int64 units, Numeric step);
