@@ -60,6 +60,7 @@ typedef struct BrokerWorker
 	xt_publisher *pub;
 	uint64		cursor;			/* last confirmed message id (as stored) */
 	bool		cursor_loaded;
+	bool		was_down;		/* a batch or health check failed since the last success */
 	TimestampTz next_health;	/* when the broker is down: next check */
 	BrokerRow  *rows;
 	xt_pub_msg *msgs;
@@ -274,13 +275,6 @@ broker_round(BrokerWorker *w)
 	int			n;
 	size_t		confirmed;
 
-	if (!w->cursor_loaded)
-	{
-		if (!broker_spi(w, broker_load_cursor_spi, NULL))
-			return false;
-		w->cursor_loaded = true;
-		broker_publish_status(w);
-	}
 	if (!broker_spi(w, broker_read_spi, &rows) || rows == 0)
 		return false;
 	n = broker_messages(w, rows);
@@ -306,6 +300,7 @@ broker_round(BrokerWorker *w)
 						   xt_guc_broker_health_ms)));
 		w->next_health = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													 xt_guc_broker_health_ms);
+		w->was_down = true;
 		return false;
 	}
 	return rows == w->cap;
@@ -321,13 +316,16 @@ broker_healthy(BrokerWorker *w)
 		return false;
 	if (xt_pub_health_check(w->pub))
 	{
-		ereport(LOG, (errmsg("xtrader %s: broker is back; replaying from message %llu",
-							 broker_names[w->which], (unsigned long long) w->cursor)));
+		ereport(LOG, (errmsg("xtrader %s: broker %s; publishing from message %llu",
+							 broker_names[w->which], w->was_down ? "is back" : "connected",
+							 (unsigned long long) w->cursor + 1)));
+		w->was_down = false;
 		broker_mark_success(w);
 		broker_publish_status(w);
 		return true;
 	}
 	w->next_health = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), xt_guc_broker_health_ms);
+	w->was_down = true;
 	broker_publish_status(w);
 	return false;
 }
@@ -403,7 +401,13 @@ xt_broker_worker_main(Datum arg)
 			break;
 		if (pg_atomic_read_u32(&xt_shared->state) == XT_STATE_READY)
 		{
-			if (broker_healthy(&w))
+			/* the cursor first, so the status shows the real lag while the broker is down */
+			if (!w.cursor_loaded && broker_spi(&w, broker_load_cursor_spi, NULL))
+			{
+				w.cursor_loaded = true;
+				broker_publish_status(&w);
+			}
+			if (w.cursor_loaded && broker_healthy(&w))
 				more = broker_round(&w);
 			if (xt_pub_get_state(w.pub) != XT_PUB_LIVE)
 				timeout = Max(1, TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
