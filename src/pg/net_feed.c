@@ -182,7 +182,13 @@ net_feed_check_attach(NetWorker *w)
 	XtShared   *sh = xt_shared;
 	uint32		attached = pg_atomic_read_u32(&sh->net_attached);
 
-	if (w->attach_token != 0 && attached != w->attach_token)
+	/*
+	 * Detached by a recovery, or attached in a generation that has ended (an attach that raced
+	 * the start of a recovery can leave our old token in place: the generation tells).
+	 */
+	if (w->attach_token != 0 &&
+		(attached != w->attach_token ||
+		 w->attach_token != pg_atomic_read_u32(&sh->generation) + 1))
 	{
 		/* a recovery reset the ring: what we were waiting for may never come */
 		w->attach_token = 0;
