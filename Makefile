@@ -133,6 +133,12 @@ build/xtrader-consumer: $(CONSUMER_PROG_SRCS) $(wildcard src/brokers/*.h)
 	$(CORE_CC) $(CORE_WARN) -Wmissing-prototypes -O2 -g -D_GNU_SOURCE -DXT_CONSUMER_PROGRAM \
 	  -Isrc -I$(shell $(PG_CONFIG) --includedir) -o $@ $(CONSUMER_PROG_SRCS) -lhiredis -lpq
 
+# ---- xtrader-ws-gateway: WebSocket fan-out fed by RabbitMQ (scales out WS capacity) ------------
+GATEWAY_SRCS = src/gateway/ws_gateway.c $(NET_SRCS) $(CORE_SRCS) src/brokers/broker_url.c
+build/xtrader-ws-gateway: $(GATEWAY_SRCS) $(CORE_HEADERS) $(wildcard src/brokers/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(CORE_WARN) -O2 -g -D_GNU_SOURCE -pthread $(CORE_INC) -o $@ $(GATEWAY_SRCS) -lrabbitmq -lcrypto -lm
+
 .PHONY: brokers-build brokers-unit
 brokers-build: $(addprefix build/brokers/,$(BROKER_NAMES))
 # needs the servers: scripts/brokers start

@@ -57,6 +57,28 @@ def sign(secret, ts, method, target, body=""):
                     hashlib.sha256).hexdigest()
 
 
+def alive(pid):
+    """True while pid exists, zombies included: PostgreSQL's lock file check (kill(pid, 0))
+    counts a killed postmaster not yet reaped by its adopter as running."""
+    return os.path.exists("/proc/%d" % pid)
+
+
+def server_pids(datadir):
+    """The postmaster (from postmaster.pid) and its children now."""
+    with open(os.path.join(datadir, "postmaster.pid")) as f:
+        pm = int(f.readline())
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pm:
+                        kids.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return pm, kids
+
+
 def wait_health(secs):
     deadline = time.time() + secs
     while time.time() < deadline:
@@ -149,6 +171,8 @@ def main():
     cur.execute("SELECT * FROM xtrader.xt_create_symbol(%s, 1000, 0.001)", (SYMBOL,))
     cur.execute("SELECT oid, rolname FROM pg_roles WHERE rolname IN ('xt_crash_a', 'xt_crash_b')")
     role_oid = {name: oid for oid, name in cur.fetchall()}
+    cur.execute("SHOW data_directory")
+    datadir = cur.fetchone()[0]
     conn.close()
     check(wait_health(30), "the REST API is up")
     time.sleep(1.2)             # the worker reloads its keys every second
@@ -163,8 +187,15 @@ def main():
     check(before > 50, "orders were acknowledged before the crash", "only %d" % before)
 
     t0 = time.time()
+    old = server_pids(datadir)
     subprocess.run([ROOT + "/scripts/cluster", "kill9"], check=True, stdout=subprocess.DEVNULL)
-    time.sleep(1.5)
+    # a new postmaster refuses to start while an old process still holds the data directory
+    deadline = time.time() + 30
+    while time.time() < deadline and any(alive(p) for p in [old[0]] + old[1]):
+        time.sleep(0.1)
+    check(not any(alive(p) for p in [old[0]] + old[1]),
+          "every old server process exited after kill -9 of the postmaster")
+    time.sleep(0.5)             # clients meet a dead server for a moment
     with sh.lock:
         sh.phase = "after"
     subprocess.run([ROOT + "/scripts/cluster", "start"], check=True, stdout=subprocess.DEVNULL)
