@@ -9,6 +9,8 @@
  */
 #include "net/json.h"
 
+#include "common/utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -67,54 +69,6 @@ strbuf_put(parser *ps, const void *bytes, size_t n)
 	memcpy(doc->strbuf + doc->strbuf_len, bytes, n);
 	doc->strbuf_len += n;
 	return true;
-}
-
-/*
- * Length of the valid UTF-8 sequence at p (2..4 bytes) for a lead byte >= 0x80, or 0 if invalid.
- * Unicode Table 3-7: the second byte's range depends on the lead byte, which excludes overlongs
- * (C0, C1, E0 80..9F, F0 80..8F), UTF-16 surrogates (ED A0..BF) and code points above U+10FFFF
- * (F4 90.., F5..FF).
- */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end, bool *truncated)
-{
-	unsigned char c = p[0];
-	unsigned char lo = 0x80,
-				hi = 0xBF;
-	size_t		n;
-
-	*truncated = false;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-	{
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	}
-	else if (c >= 0xF0 && c <= 0xF4)
-	{
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	}
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-	{
-		if (p + i >= end)
-		{
-			*truncated = true;
-			return 0;
-		}
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xBF))
-			return 0;
-	}
-	return n;
 }
 
 static int
@@ -216,7 +170,7 @@ parse_string(parser *ps, uint32_t *off, uint32_t *len)
 		else if (*ps->p >= 0x80)
 		{
 			bool		truncated;
-			size_t		n = utf8_seq(ps->p, ps->end, &truncated);
+			size_t		n = xt_utf8_seq(ps->p, (size_t) (ps->end - ps->p), &truncated);
 
 			if (n == 0)
 				return fail(ps, truncated ? XT_JSON_ERR_TRUNCATED : XT_JSON_ERR_UTF8, ps->p);
@@ -494,7 +448,7 @@ parse_value(parser *ps, uint32_t depth, uint32_t *out)
 				bool		truncated;
 
 				/* a non-ASCII byte outside a string: say whether it was even UTF-8 */
-				if (utf8_seq(ps->p, ps->end, &truncated) == 0)
+				if (xt_utf8_seq(ps->p, (size_t) (ps->end - ps->p), &truncated) == 0)
 					return fail(ps, XT_JSON_ERR_UTF8, ps->p);
 			}
 			return fail(ps, XT_JSON_ERR_SYNTAX, ps->p);

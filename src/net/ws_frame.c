@@ -3,6 +3,8 @@
  */
 #include "net/ws_frame.h"
 
+#include "common/utf8.h"
+
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -104,53 +106,11 @@ xt_ws_close_code_valid(uint16_t code)
 		(code >= 3000 && code <= 4999);
 }
 
-/*
- * Length of the valid UTF-8 sequence at p[0 .. n) (1..4), or 0 if invalid. Unicode Table 3-7:
- * the second byte's range depends on the lead byte, which excludes overlongs (C0, C1, E0 80..9F,
- * F0 80..8F), UTF-16 surrogates (ED A0..BF) and code points above U+10FFFF (F4 90.., F5..FF).
- */
-static size_t
-utf8_seq(const uint8_t *p, size_t n)
-{
-	uint8_t		c = p[0],
-				lo = 0x80,
-				hi = 0xBF;
-	size_t		len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-	{
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	}
-	else if (c >= 0xF0 && c <= 0xF4)
-	{
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	}
-	else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return len;
-}
-
 bool
 xt_utf8_valid(const uint8_t *p, size_t n)
 {
 	size_t		i = 0;
+	bool		truncated;
 
 	while (i < n)
 	{
@@ -162,7 +122,7 @@ xt_utf8_valid(const uint8_t *p, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i);
+		k = xt_utf8_seq(p + i, n - i, &truncated);
 		if (k == 0)
 			return false;
 		i += k;
