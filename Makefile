@@ -127,7 +127,8 @@ build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS
 build/brokers/%: $(wildcard test/brokers/*.h)
 
 # ---- xtrader-consumer: a consumer-group member for another host (libpq) -------------------------
-CONSUMER_PROG_SRCS = src/brokers/consumer_main.c src/brokers/consumer.c src/brokers/broker_url.c
+CONSUMER_PROG_SRCS = src/brokers/consumer_main.c src/brokers/consumer.c src/brokers/redis_conn.c \
+                     src/brokers/broker_url.c
 build/xtrader-consumer: $(CONSUMER_PROG_SRCS) $(wildcard src/brokers/*.h)
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(CORE_WARN) -Wmissing-prototypes -O2 -g -D_GNU_SOURCE -DXT_CONSUMER_PROGRAM \

@@ -38,6 +38,7 @@
 
 #include "brokers/consumer.h"
 #include "brokers/publisher.h"	/* xt_broker_url, xt_parse_redis_url */
+#include "brokers/redis_conn.h"
 
 #define CONS_MIN_TIMEOUT_MS		10
 #define CONS_MAX_TIMEOUT_MS		600000
@@ -100,16 +101,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
-static struct timeval
-ms_to_tv(int ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	return tv;
 }
 
 static int
@@ -198,21 +189,19 @@ drop_connection(xt_consumer *c)
 	strcpy(c->own_cursor, "0");
 }
 
-/* The context's error as text: EAGAIN from a socket timeout reads as a timeout. */
+/* The context's error as the consumer's error text (redis_conn.h words it). */
 static void
 set_ctx_error(xt_consumer *c, const char *what)
 {
-	redisContext *rc = c->rc;
+	char		err[XT_CONSUMER_ERRLEN];
 
-	if (rc == NULL)
+	if (c->rc == NULL)
+	{
 		set_error(c, "redis %s: not connected", what);
-	else if (rc->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK ||
-										 strstr(rc->errstr, "temporarily unavailable")))
-		set_error(c, "redis %s: no answer from %s:%d within %d ms", what, c->url.host,
-				  c->url.port, c->timeout_ms);
-	else
-		set_error(c, "redis %s: %s (%s:%d)", what, rc->errstr[0] ? rc->errstr : "I/O error",
-				  c->url.host, c->url.port);
+		return;
+	}
+	xt_redis_ctx_error(c->rc, &c->url, c->timeout_ms, what, err, sizeof(err));
+	set_error(c, "redis %s", err);
 }
 
 /*
@@ -236,17 +225,6 @@ command(xt_consumer *c, int argc, const char **argv, const size_t *argl, const c
 		return NULL;
 	}
 	return r;
-}
-
-static bool
-simple_command(xt_consumer *c, int argc, const char **argv, const char *what)
-{
-	redisReply *r = command(c, argc, argv, NULL, what);
-
-	if (r == NULL)
-		return false;
-	freeReplyObject(r);
-	return true;
 }
 
 /* XGROUP CREATE <stream> <group> 0 MKSTREAM; an existing group (BUSYGROUP) is fine. */
@@ -273,60 +251,21 @@ create_group(xt_consumer *c)
 static bool
 try_connect(xt_consumer *c)
 {
+	char		err[XT_CONSUMER_ERRLEN];
+
 	drop_connection(c);
-	c->rc = redisConnectWithTimeout(c->url.host, c->url.port,
-									ms_to_tv(c->cfg.connect_timeout_ms));
-	if (c->rc == NULL)
-	{
-		set_error(c, "redis connect: out of memory");
-		return false;
-	}
-	if (c->rc->err)
-	{
-		set_error(c, "redis connect to %s:%d: %s", c->url.host, c->url.port, c->rc->errstr);
-		return false;
-	}
 	/* the handshake is part of connecting: bounded by the connect timeout */
 	c->timeout_ms = c->cfg.connect_timeout_ms;
-	if (redisSetTimeout(c->rc, ms_to_tv(c->cfg.connect_timeout_ms)) != REDIS_OK)
+	c->rc = xt_redis_open(&c->url, c->cfg.connect_timeout_ms, err, sizeof(err));
+	if (c->rc == NULL)
 	{
-		set_ctx_error(c, "set timeout");
+		set_error(c, "redis %s", err);
 		return false;
-	}
-	redisEnableKeepAlive(c->rc);
-	if (c->url.has_password)
-	{
-		const char *argv[3] = {"AUTH", c->url.user, c->url.password};
-
-		if (c->url.user[0] == '\0')
-		{
-			argv[1] = c->url.password;
-			if (!simple_command(c, 2, argv, "AUTH"))
-				return false;
-		}
-		else if (!simple_command(c, 3, argv, "AUTH"))
-			return false;
-	}
-	if (c->url.db != 0)
-	{
-		char		db[16];
-		const char *argv[2] = {"SELECT", db};
-
-		snprintf(db, sizeof(db), "%d", c->url.db);
-		if (!simple_command(c, 2, argv, "SELECT"))
-			return false;
-	}
-	/* a SIGSTOPped server still completes TCP connects: only an answer proves it is there */
-	{
-		const char *argv[1] = {"PING"};
-
-		if (!simple_command(c, 1, argv, "PING"))
-			return false;
 	}
 	if (!create_group(c))
 		return false;
 	c->timeout_ms = c->cfg.io_timeout_ms;
-	if (redisSetTimeout(c->rc, ms_to_tv(c->cfg.io_timeout_ms)) != REDIS_OK)
+	if (redisSetTimeout(c->rc, xt_redis_tv(c->cfg.io_timeout_ms)) != REDIS_OK)
 	{
 		set_ctx_error(c, "set timeout");
 		return false;

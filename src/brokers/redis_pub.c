@@ -27,6 +27,7 @@
 #include <hiredis/hiredis.h>
 
 #include "brokers/publisher.h"
+#include "brokers/redis_conn.h"
 
 #define XT_REDIS_DUP_ERROR "equal or smaller than the target stream top item"
 
@@ -51,29 +52,15 @@ enum
 	MSG_REFUSED					/* another error reply */
 };
 
-static struct timeval
-ms_to_tv(int ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	return tv;
-}
-
-/* The context's error as text: EAGAIN from a socket timeout reads as a timeout. */
+/* The context's error as the publisher's error text (redis_conn.h words it). */
 static void
 set_ctx_error(xt_publisher *p, redisContext *c, const char *what)
 {
 	redis_impl *r = p->impl;
+	char		err[XT_PUB_ERRLEN];
 
-	if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK ||
-								   strstr(c->errstr, "temporarily unavailable")))
-		xt_pub_set_error(p, "%s: no answer from %s:%d within %d ms", what, r->url.host,
-						 r->url.port, r->timeout_ms);
-	else
-		xt_pub_set_error(p, "%s: %s (%s:%d)", what, c->errstr[0] ? c->errstr : "I/O error",
-						 r->url.host, r->url.port);
+	xt_redis_ctx_error(c, &r->url, r->timeout_ms, what, err, sizeof(err));
+	xt_pub_set_error(p, "%s", err);
 }
 
 static bool
@@ -132,85 +119,22 @@ redis_disconnect(xt_publisher *p)
 	}
 }
 
-/* Runs one command during the handshake; true when the reply is not an error. */
-static bool
-handshake_cmd(xt_publisher *p, int argc, const char **argv, const char *what)
-{
-	redis_impl *r = p->impl;
-	redisReply *reply = redisCommandArgv(r->c, argc, argv, NULL);
-	bool		ok;
-
-	if (reply == NULL)
-	{
-		set_ctx_error(p, r->c, what);
-		return false;
-	}
-	ok = reply->type != REDIS_REPLY_ERROR;
-	if (!ok)
-		xt_pub_set_error(p, "%s refused: %.*s", what, (int) reply->len, reply->str);
-	freeReplyObject(reply);
-	return ok;
-}
-
 static bool
 redis_connect(xt_publisher *p)
 {
 	redis_impl *r = p->impl;
+	char		err[XT_PUB_ERRLEN];
 
 	redis_disconnect(p);
-	r->c = redisConnectWithTimeout(r->url.host, r->url.port, ms_to_tv(p->cfg.connect_timeout_ms));
+	/* the handshake is part of connecting: bounded by the connect timeout */
+	r->c = xt_redis_open(&r->url, p->cfg.connect_timeout_ms, err, sizeof(err));
 	if (r->c == NULL)
 	{
-		xt_pub_set_error(p, "connect: out of memory");
+		xt_pub_set_error(p, "%s", err);
 		return false;
-	}
-	if (r->c->err)
-	{
-		xt_pub_set_error(p, "connect to %s:%d: %s", r->url.host, r->url.port, r->c->errstr);
-		return false;
-	}
-	/* the handshake is part of connecting: bounded by the connect timeout */
-	r->timeout_ms = p->cfg.connect_timeout_ms;
-	if (redisSetTimeout(r->c, ms_to_tv(p->cfg.connect_timeout_ms)) != REDIS_OK)
-	{
-		set_ctx_error(p, r->c, "set timeout");
-		return false;
-	}
-	redisEnableKeepAlive(r->c);
-	if (r->url.has_password)
-	{
-		const char *argv[3] = {"AUTH", r->url.user, r->url.password};
-
-		if (r->url.user[0] != '\0')
-		{
-			if (!handshake_cmd(p, 3, argv, "AUTH"))
-				return false;
-		}
-		else
-		{
-			argv[1] = r->url.password;
-			if (!handshake_cmd(p, 2, argv, "AUTH"))
-				return false;
-		}
-	}
-	if (r->url.db != 0)
-	{
-		char		db[16];
-		const char *argv[2] = {"SELECT", db};
-
-		snprintf(db, sizeof(db), "%d", r->url.db);
-		if (!handshake_cmd(p, 2, argv, "SELECT"))
-			return false;
-	}
-	/* a SIGSTOPped server still completes TCP connects: only an answer proves it is there */
-	{
-		const char *argv[1] = {"PING"};
-
-		if (!handshake_cmd(p, 1, argv, "PING"))
-			return false;
 	}
 	r->timeout_ms = p->cfg.io_timeout_ms;
-	if (redisSetTimeout(r->c, ms_to_tv(p->cfg.io_timeout_ms)) != REDIS_OK)
+	if (redisSetTimeout(r->c, xt_redis_tv(p->cfg.io_timeout_ms)) != REDIS_OK)
 	{
 		set_ctx_error(p, r->c, "set timeout");
 		return false;

@@ -226,17 +226,9 @@ finish() {
   exit $?
 }
 
-# The build (the Makefile's target once it has one, else the same command line).
+# The build: the Makefile's rule.
 build_log=$WORK/build.log
-if grep -q '^build/xtrader-consumer:' Makefile 2>/dev/null; then
-  make -s build/xtrader-consumer >"$build_log" 2>&1
-else
-  mkdir -p build
-  ${CC:-cc} -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla -Wmissing-prototypes \
-    -O2 -g -D_GNU_SOURCE -DXT_CONSUMER_PROGRAM -Isrc -I"$(pg_config --includedir)" \
-    -o "$BIN" src/brokers/consumer_main.c src/brokers/consumer.c src/brokers/broker_url.c \
-    -lhiredis -lpq >"$build_log" 2>&1
-fi
+make -s build/xtrader-consumer >"$build_log" 2>&1
 if [ $? -eq 0 ] && [ -x "$BIN" ]; then ok "build xtrader-consumer"
 else notok "build xtrader-consumer" "$(tail -n 20 "$build_log")"; finish; fi
 

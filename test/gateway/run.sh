@@ -57,17 +57,10 @@ finish() {
 	exit $?
 }
 
-# ---- build (the Makefile target when it exists, else the same command by hand) ----------------
+# ---- build (the Makefile's rule; GW_BIN may name another build, an ASan one say) --------------
 GW_BIN=${GW_BIN:-build/xtrader-ws-gateway}
-if [ "$GW_BIN" != build/xtrader-ws-gateway ]; then
-	: # given by the caller (an ASan build, say)
-elif make -q "$GW_BIN" >/dev/null 2>&1 || make "$GW_BIN" >"$GW_WORK/build.log" 2>&1; then
-	:
-else
-	mkdir -p build
-	# shellcheck disable=SC2086
-	$CC $CFLAGS -pthread -o "$GW_BIN" src/gateway/ws_gateway.c src/net/*.c src/common/*.c \
-		src/engine/*.c src/brokers/broker_url.c -lrabbitmq -lcrypto -lm >"$GW_WORK/build.log" 2>&1
+if [ "$GW_BIN" = build/xtrader-ws-gateway ]; then
+	make -s "$GW_BIN" >"$GW_WORK/build.log" 2>&1
 fi
 [ -x "$GW_BIN" ] && ok "built $GW_BIN" || { notok "built $GW_BIN" "$(tail -5 "$GW_WORK/build.log")"; finish; }
 
