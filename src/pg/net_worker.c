@@ -284,10 +284,10 @@ net_account_list(NetWorker *w, uint64 account, bool create)
 /* ---- SPI, in short transactions that cannot take the loop down ------------------------------ */
 
 static bool
-net_spi(NetWorker *w, XtSpiFn fn, void *arg)
+net_spi(NetWorker *w, XtSpiFn fn, void *arg, char last_error[NET_SPI_ERROR_LEN])
 {
-	return xt_spi_transaction(fn, w, arg, "xtrader net: a read failed", w->last_spi_error,
-							  sizeof(w->last_spi_error));
+	return xt_spi_transaction(fn, w, arg, "xtrader net: a read failed", last_error,
+							  NET_SPI_ERROR_LEN);
 }
 
 static Datum
@@ -344,7 +344,7 @@ net_symbols_reload(NetWorker *w)
 {
 	uint32		version = pg_atomic_read_u32(&xt_shared->symbols_version);
 
-	if (net_spi(w, net_symbols_load_spi, NULL))
+	if (net_spi(w, net_symbols_load_spi, NULL, w->symbols_spi_error))
 	{
 		w->symbols_version = version;
 		w->symbols_stale = false;
@@ -462,7 +462,7 @@ net_keys_reload(NetWorker *w)
 	uint32		version = pg_atomic_read_u32(&xt_shared->api_keys_version);
 
 	w->keys_loaded_ms = net_now_ms();
-	if (net_spi(w, net_keys_load_spi, NULL))
+	if (net_spi(w, net_keys_load_spi, NULL, w->keys_spi_error))
 		w->keys_version = version;
 }
 
@@ -686,7 +686,7 @@ net_order_read(NetWorker *w, xt_conn *c, uint64 order_id, uint64 account, NetOrd
 
 	memset(row, 0, sizeof(*row));
 	row->order_id = order_id;
-	if (!net_spi(w, net_order_read_spi, row))
+	if (!net_spi(w, net_order_read_spi, row, w->last_spi_error))
 	{
 		net_respond_error(w, c, 500, NULL, "INTERNAL", "the order could not be read");
 		return false;
@@ -870,7 +870,7 @@ net_trades(NetWorker *w, xt_conn *c, const xt_route_match *m)
 	a.s = s;
 	a.limit = m->limit;
 	a.jw = &jw;
-	if (!net_spi(w, net_trades_spi, &a))
+	if (!net_spi(w, net_trades_spi, &a, w->last_spi_error))
 	{
 		net_respond_error(w, c, 500, NULL, "INTERNAL", "the trades could not be read");
 		return;
@@ -952,12 +952,7 @@ net_health(NetWorker *w, xt_conn *c)
 	xt_jw_uint(&jw, pg_atomic_read_u64(&xt_shared->durable_seq));
 	xt_jw_object_end(&jw);
 	len = xt_jw_finish(&jw);
-	if (!ok)
-		w->m.http_by_status[5]++;
-	else
-		w->m.http_by_status[2]++;
-	xt_conn_respond(c, ok ? 200 : 503, "application/json", ok ? NULL : "Retry-After: 1\r\n",
-					w->out, len);
+	net_respond(w, c, ok ? 200 : 503, ok ? NULL : "Retry-After: 1\r\n", w->out, len);
 }
 
 static int

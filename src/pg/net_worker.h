@@ -105,6 +105,7 @@ typedef struct NetPending
 } NetPending;
 
 #define NET_LATENCY_SAMPLES 8192
+#define NET_SPI_ERROR_LEN 256
 
 typedef struct NetMetrics
 {
@@ -158,7 +159,10 @@ typedef struct NetWorker
 	bool		symbols_stale;
 	int64		symbols_miss_reload_ms;
 
-	char		last_spi_error[256];	/* logged once, not every retry */
+	/* the last failure of each kind of read: a failure repeated every reload is logged once */
+	char		last_spi_error[NET_SPI_ERROR_LEN];	/* requests' reads */
+	char		keys_spi_error[NET_SPI_ERROR_LEN];
+	char		symbols_spi_error[NET_SPI_ERROR_LEN];
 	uint64		last_trade_id;	/* newest durable execution seen (broker lag in /metrics) */
 
 	/* scratch output */
