@@ -374,21 +374,24 @@ GRANT EXECUTE ON FUNCTION xtrader.xt_create_api_key(text, integer, integer),
     xtrader.xt_revoke_api_key(text) TO xtrader_admin;
 
 -- ---- broker publishing ---------------------------------------------------------------------------
--- Each broker worker's position: the last message id its broker confirmed. Message ids are
--- 2 * execution_id + role (0 taker, 1 maker), so 1 means "nothing published yet".
+-- Each broker worker's position: the last message id its broker confirmed, per stream.
+-- Executions: 2 * execution_id + role (0 taker, 1 maker). Market data (Kafka, RabbitMQ):
+-- 2 * seq for the order book after journal command seq, 2 * seq + 1 for its ticker. 1 means
+-- "nothing published yet".
 CREATE TABLE xtrader.broker_cursors (
     broker     text        PRIMARY KEY CHECK (broker IN ('redis', 'kafka', 'amqp')),
     last_id    bigint      NOT NULL DEFAULT 1 CHECK (last_id >= 1),
+    market_id  bigint      NOT NULL DEFAULT 1 CHECK (market_id >= 1),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE xtrader.broker_cursors
-    IS 'Per broker: the last message id (2 * execution_id + role) the broker confirmed.';
+    IS 'Per broker: the last execution message id (2 * execution_id + role) and market data message id (2 * seq + kind) the broker confirmed.';
 REVOKE ALL ON xtrader.broker_cursors FROM PUBLIC;
 GRANT SELECT ON xtrader.broker_cursors TO xtrader_admin;
 SELECT pg_catalog.pg_extension_config_dump('xtrader.broker_cursors', '');
 
 CREATE FUNCTION xtrader._broker_state()
-RETURNS TABLE (broker text, state text, cursor bigint, messages_sent bigint,
+RETURNS TABLE (broker text, state text, cursor bigint, market_cursor bigint, messages_sent bigint,
                messages_confirmed bigint, errors bigint, reconnects bigint, last_error text,
                last_success timestamptz)
 AS 'MODULE_PATHNAME', 'xt_broker_state'
@@ -397,7 +400,8 @@ REVOKE ALL ON FUNCTION xtrader._broker_state() FROM PUBLIC;
 
 CREATE FUNCTION xtrader.xt_broker_status()
 RETURNS TABLE (broker text, state text, cursor bigint, lag_messages bigint,
-               lag_seconds double precision, messages_sent bigint, messages_confirmed bigint,
+               lag_seconds double precision, market_cursor bigint, market_lag_commands bigint,
+               messages_sent bigint, messages_confirmed bigint,
                errors bigint, reconnects bigint, last_error text, last_success timestamptz)
 AS $$
     SELECT b.broker, b.state, coalesce(b.cursor, c.last_id),
@@ -408,11 +412,16 @@ AS $$
                SELECT x.executed_at FROM xtrader.executions x
                 WHERE x.execution_id > (coalesce(b.cursor, c.last_id, 1) - 1) / 2
                 ORDER BY x.execution_id LIMIT 1)), 0)::double precision,
+           -- market data (not Redis): commands after the last one whose messages all went
+           CASE WHEN b.broker <> 'redis' THEN coalesce(nullif(b.market_cursor, 0), c.market_id, 1) END,
+           CASE WHEN b.broker <> 'redis' THEN greatest(0, j.top
+                - (coalesce(nullif(b.market_cursor, 0), c.market_id, 1) - 1) / 2) END,
            b.messages_sent, b.messages_confirmed, b.errors, b.reconnects, b.last_error,
            b.last_success
       FROM xtrader._broker_state() b
       LEFT JOIN xtrader.broker_cursors c USING (broker)
      CROSS JOIN (SELECT coalesce(max(execution_id), 0) AS top FROM xtrader.executions) t
+     CROSS JOIN (SELECT coalesce(max(seq), 0) AS top FROM xtrader.journal) j
 $$ LANGUAGE sql VOLATILE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION xtrader.xt_broker_status()

@@ -372,6 +372,11 @@ amqp_pub_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken
 		props.content_type = amqp_cstring_bytes("application/json");
 		props.delivery_mode = 2;	/* persistent */
 		props.message_id = amqp_cstring_bytes(idtext);
+		if (msgs[i].type)
+		{
+			props._flags |= AMQP_BASIC_TYPE_FLAG;
+			props.type = amqp_cstring_bytes(msgs[i].type);
+		}
 		rc = amqp_basic_publish(a->conn, XT_AMQP_CHANNEL, exchange,
 								amqp_cstring_bytes(msgs[i].routing_key), 0, 0, &props,
 								(amqp_bytes_t)

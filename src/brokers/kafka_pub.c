@@ -5,7 +5,8 @@
  * duplicates from librdkafka's own retries and per-partition order kept) and the mapping of a
  * batch onto produce calls to one topic (default "market-data"): key = the symbol (so one
  * symbol's messages share a partition and keep their order), value = the body, and a header
- * "xt-id" = the id in decimal so consumers can deduplicate without parsing the body.
+ * "xt-id" = the id in decimal (and "xt-type" = the message type when given) so consumers can
+ * deduplicate on (type, id) without parsing the body.
  *
  * A batch is produced as a whole, then flushed with a deadline (io_timeout_ms); each message's
  * delivery report says whether the broker confirmed it. Messages still outstanding at the deadline
@@ -338,14 +339,19 @@ kafka_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken)
 		uintptr_t	tag = ((uintptr_t) k->gen << 32) | (uintptr_t) i;
 		const char *key = msgs[i].key ? msgs[i].key : "";
 		rd_kafka_resp_err_t err;
+		rd_kafka_headers_t *headers = rd_kafka_headers_new(2);
 
+		rd_kafka_header_add(headers, "xt-id", -1, idtext, idlen);
+		if (msgs[i].type)
+			rd_kafka_header_add(headers, "xt-type", -1, msgs[i].type, -1);
 		for (;;)
 		{
+			/* on success the message owns the headers; on failure they stay ours */
 			err = rd_kafka_producev(k->rk,
 									RD_KAFKA_V_TOPIC(k->topic),
 									RD_KAFKA_V_KEY(key, strlen(key)),
 									RD_KAFKA_V_VALUE((void *) msgs[i].body, msgs[i].len),
-									RD_KAFKA_V_HEADER("xt-id", idtext, idlen),
+									RD_KAFKA_V_HEADERS(headers),
 									RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 									RD_KAFKA_V_OPAQUE((void *) tag),
 									RD_KAFKA_V_END);
@@ -355,6 +361,7 @@ kafka_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken)
 		}
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 		{
+			rd_kafka_headers_destroy(headers);
 			xt_pub_set_error(p, "produce %s: %s", idtext, rd_kafka_err2str(err));
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL || err == RD_KAFKA_RESP_ERR__FATAL)
 				*broken = true;

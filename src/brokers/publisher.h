@@ -95,6 +95,9 @@ typedef struct xt_pub_msg
 	const char *key;			/* symbol: Kafka message key (partitioning, per-symbol order) */
 	const char *routing_key;	/* RabbitMQ: execution.SYM / orderbook.SYM / ticker.SYM */
 	const char *field;			/* Redis stream field name; NULL = the configured default */
+	const char *type;			/* message type ("Execution", "orderbook_snapshot", "ticker"):
+								 * Kafka header xt-type, RabbitMQ property type; NULL = none.
+								 * Ids are unique per type: consumers dedup on (type, id). */
 	const char *body;			/* the payload (JSON), not necessarily NUL-terminated */
 	size_t		len;			/* bytes of body */
 } xt_pub_msg;

@@ -14,6 +14,11 @@
  * (src/net/ws_message.h). Message id = 2 * execution_id + role (0 taker, 1 maker): unique and
  * increasing, so a resend after a lost confirmation is dropped by Redis (explicit stream id) or
  * deduplicated by consumers on the id (Kafka header xt-id, RabbitMQ message_id).
+ *
+ * Kafka and RabbitMQ also get market data: order book and ticker messages derived from the
+ * journal by src/pg/market_feed.c, with a cursor of their own (broker_cursors.market_id) and ids
+ * of their own (2 * seq, 2 * seq + 1), so consumers dedup on (type, id). Each round publishes the
+ * executions first, then the market data: both streams are in order, each with its own cursor.
  */
 #include "postgres.h"
 
@@ -34,6 +39,7 @@
 #include "brokers/publisher.h"
 #include "common/decimal.h"
 #include "net/ws_message.h"
+#include "pg/market_feed.h"
 #include "pg/shmem.h"
 #include "pg/xtrader.h"
 
@@ -56,7 +62,9 @@ typedef struct BrokerWorker
 	XtBroker	which;
 	XtBrokerShared *shared;
 	xt_publisher *pub;
-	uint64		cursor;			/* last confirmed message id (as stored) */
+	uint64		cursor;			/* last confirmed execution message id (as stored) */
+	uint64		market_cursor;	/* last confirmed market data message id (as stored) */
+	XtMarketFeed *feed;			/* Kafka, RabbitMQ: order book and ticker messages */
 	bool		cursor_loaded;
 	bool		was_down;		/* a batch or health check failed since the last success */
 	TimestampTz next_health;	/* when the broker is down: next check */
@@ -109,6 +117,7 @@ broker_publish_status(BrokerWorker *w)
 	SpinLockAcquire(&sh->mutex);
 	sh->state = (uint8) xt_pub_get_state(w->pub);
 	sh->cursor = w->cursor;
+	sh->market_cursor = w->feed ? w->market_cursor : 0;
 	sh->sent = st.sent;
 	sh->confirmed = st.confirmed;
 	sh->errors = st.errors;
@@ -147,24 +156,36 @@ broker_load_cursor_spi(void *ctx, void *arg)
 	/* a broker seen for the first time starts at the first execution */
 	if (SPI_execute_with_args("INSERT INTO xtrader.broker_cursors AS c (broker) VALUES ($1) "
 							  "ON CONFLICT (broker) DO UPDATE SET broker = c.broker "
-							  "RETURNING c.last_id", 1, types, args, NULL, false, 1)
+							  "RETURNING c.last_id, c.market_id", 1, types, args, NULL, false, 1)
 		!= SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "cannot read xtrader.broker_cursors");
 	w->cursor = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 													 SPI_tuptable->tupdesc, 1, &isnull));
+	w->market_cursor = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 2, &isnull));
 }
+
+/* What a publish moves: the execution cursor or the market data one. */
+typedef struct BrokerStream
+{
+	const char *what;			/* "executions", "market data": for log lines */
+	const char *column;			/* its column in xtrader.broker_cursors */
+	uint64	   *cursor;
+} BrokerStream;
 
 static void
 broker_save_cursor_spi(void *ctx, void *arg)
 {
 	BrokerWorker *w = ctx;
+	const BrokerStream *stream = arg;
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		args[2] = {CStringGetTextDatum(broker_names[w->which]),
-	Int64GetDatum((int64) *(uint64 *) arg)};
+	Int64GetDatum((int64) *stream->cursor)};
+	char		sql[160];
 
-	if (SPI_execute_with_args("UPDATE xtrader.broker_cursors SET last_id = $2, updated_at = now() "
-							  "WHERE broker = $1 AND last_id < $2", 2, types, args, NULL, false, 0)
-		!= SPI_OK_UPDATE)
+	snprintf(sql, sizeof(sql), "UPDATE xtrader.broker_cursors SET %s = $2, updated_at = now() "
+			 "WHERE broker = $1 AND %s < $2", stream->column, stream->column);
+	if (SPI_execute_with_args(sql, 2, types, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "cannot write xtrader.broker_cursors");
 }
 
@@ -254,6 +275,7 @@ broker_messages(BrokerWorker *w, int rows)
 			w->msgs[n].key = w->keys[n];
 			w->msgs[n].routing_key = w->routes[n];
 			w->msgs[n].field = NULL;
+			w->msgs[n].type = "Execution";
 			w->msgs[n].body = body;
 			w->msgs[n].len = len;
 			n++;
@@ -263,45 +285,107 @@ broker_messages(BrokerWorker *w, int rows)
 }
 
 /*
- * One round: read a batch after the cursor, publish it, move the cursor over the confirmed
- * prefix. Returns true if there may be more to do at once (a full batch went through).
+ * Publish msgs[0 .. n) and move the stream's cursor over the confirmed prefix. Returns how many
+ * were confirmed; fewer than n means the broker is down (logged; next check scheduled).
+ */
+static size_t
+broker_publish(BrokerWorker *w, const xt_pub_msg *msgs, int n, uint64 through,
+			   const BrokerStream *stream)
+{
+	size_t		confirmed = n > 0 ? xt_pub_publish_batch(w->pub, msgs, (size_t) n) : 0;
+	uint64		saved = *stream->cursor;
+
+	if (confirmed > 0)
+		*stream->cursor = msgs[confirmed - 1].id;
+	/* all went: the cursor may pass what made no message too */
+	if (confirmed == (size_t) n && through > *stream->cursor)
+		*stream->cursor = through;
+	if (*stream->cursor != saved)
+	{
+		/* if this write fails the cursor stays behind: a resend, which consumers dedup */
+		if (!broker_spi(w, broker_save_cursor_spi, (void *) stream))
+			*stream->cursor = saved;
+	}
+	if (confirmed > 0)
+		broker_mark_success(w);
+	broker_publish_status(w);
+	if (confirmed < (size_t) n)
+	{
+		ereport(LOG,
+				(errmsg("xtrader %s: broker unavailable, %zu of %d %s messages confirmed: %s",
+						broker_names[w->which], confirmed, n, stream->what,
+						xt_pub_last_error(w->pub)),
+				 errdetail("Messages wait in xtrader.executions and xtrader.journal; retrying every %d ms.",
+						   xt_guc_broker_health_ms)));
+		w->next_health = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													 xt_guc_broker_health_ms);
+		w->was_down = true;
+	}
+	return confirmed;
+}
+
+/*
+ * Executions: read a batch after the cursor and publish it. Returns true if there may be more to
+ * do at once (a full batch went through).
  */
 static bool
-broker_round(BrokerWorker *w)
+broker_round_executions(BrokerWorker *w)
 {
+	BrokerStream stream = {"execution", "last_id", &w->cursor};
 	int			rows = 0;
 	int			n;
-	size_t		confirmed;
 
 	if (!broker_spi(w, broker_read_spi, &rows) || rows == 0)
 		return false;
 	n = broker_messages(w, rows);
 	if (n == 0)
 		return false;
-	confirmed = xt_pub_publish_batch(w->pub, w->msgs, (size_t) n);
-	if (confirmed > 0)
-	{
-		uint64		last = w->msgs[confirmed - 1].id;
+	return broker_publish(w, w->msgs, n, 0, &stream) == (size_t) n && rows == w->cap;
+}
 
-		/* if this write fails the cursor stays behind: a resend, which consumers dedup */
-		if (broker_spi(w, broker_save_cursor_spi, &last))
-			w->cursor = last;
-		broker_mark_success(w);
-	}
-	broker_publish_status(w);
-	if (confirmed < (size_t) n)
+typedef struct BrokerFill
+{
+	const xt_pub_msg *msgs;
+	int			n;
+	bool		more;
+} BrokerFill;
+
+static void
+broker_market_fill_spi(void *ctx, void *arg)
+{
+	BrokerWorker *w = ctx;
+	BrokerFill *fill = arg;
+
+	fill->n = xt_market_feed_fill(w->feed, w->market_cursor, &fill->msgs, &fill->more);
+}
+
+/* Market data: what is pending, or the next journal commands' messages. Same return. */
+static bool
+broker_round_market(BrokerWorker *w)
+{
+	BrokerStream stream = {"market data", "market_id", &w->market_cursor};
+	BrokerFill	fill = {NULL, 0, false};
+	size_t		confirmed;
+
+	if (!broker_spi(w, broker_market_fill_spi, &fill))
 	{
-		ereport(LOG,
-				(errmsg("xtrader %s: broker unavailable, %zu of %d messages confirmed: %s",
-						broker_names[w->which], confirmed, n, xt_pub_last_error(w->pub)),
-				 errdetail("Messages wait in xtrader.executions; retrying every %d ms.",
-						   xt_guc_broker_health_ms)));
-		w->next_health = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													 xt_guc_broker_health_ms);
-		w->was_down = true;
+		xt_market_feed_forget(w->feed);	/* rebuilt from the cursor next round */
 		return false;
 	}
-	return rows == w->cap;
+	confirmed = broker_publish(w, fill.msgs, fill.n, xt_market_feed_through(w->feed), &stream);
+	xt_market_feed_confirmed(w->feed, (int) confirmed);
+	return confirmed == (size_t) fill.n && fill.more;
+}
+
+/* One round of each stream; true if there may be more to do at once. */
+static bool
+broker_round(BrokerWorker *w)
+{
+	bool		more = broker_round_executions(w);
+
+	if (w->feed == NULL || xt_pub_get_state(w->pub) != XT_PUB_LIVE)
+		return more;
+	return broker_round_market(w) || more;
 }
 
 /* While the broker is down: is it back? (checked every xtrader.broker_health_interval) */
@@ -365,6 +449,9 @@ xt_broker_worker_main(Datum arg)
 	w.bodies = palloc((Size) BROKER_BODY_MAX * w.cap * 2);
 	w.keys = palloc(sizeof(*w.keys) * w.cap * 2);
 	w.routes = palloc(sizeof(*w.routes) * w.cap * 2);
+	if (w.which != XT_BROKER_REDIS)
+		w.feed = xt_market_feed_create(cxt, w.who, Max(xt_guc_broker_batch, 2),
+									   xt_guc_broker_book_depth);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.kind = w.which == XT_BROKER_REDIS ? XT_PUB_REDIS
@@ -383,7 +470,8 @@ xt_broker_worker_main(Datum arg)
 	w.shared->running = true;
 	SpinLockRelease(&w.shared->mutex);
 	before_shmem_exit(broker_detach, Int32GetDatum((int32) w.which));
-	ereport(LOG, (errmsg("xtrader %s: publishing executions", broker_names[w.which])));
+	ereport(LOG, (errmsg("xtrader %s: publishing executions%s", broker_names[w.which],
+						 w.feed ? ", order books and tickers" : "")));
 
 	for (;;)
 	{
@@ -411,8 +499,13 @@ xt_broker_worker_main(Datum arg)
 				timeout = Max(1, TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
 																  w.next_health));
 		}
-		else
-			w.cursor_loaded = false;	/* a reset extension starts a new cursor row */
+		else if (w.cursor_loaded)
+		{
+			/* a reset extension starts a new cursor row and a new journal */
+			w.cursor_loaded = false;
+			if (w.feed)
+				xt_market_feed_forget(w.feed);
+		}
 		if (more)
 			continue;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
@@ -436,8 +529,8 @@ xt_broker_state(PG_FUNCTION_ARGS)
 	for (int b = 0; b < XT_BROKER_COUNT; b++)
 	{
 		XtBrokerShared snap;
-		Datum		values[9];
-		bool		nulls[9];
+		Datum		values[10];
+		bool		nulls[10];
 
 		if (!xt_broker_enabled((XtBroker) b))
 			continue;
@@ -450,14 +543,16 @@ xt_broker_state(PG_FUNCTION_ARGS)
 										: xt_pub_state_name((xt_pub_state) snap.state));
 		values[2] = Int64GetDatum((int64) snap.cursor);
 		nulls[2] = !snap.running;
-		values[3] = Int64GetDatum((int64) snap.sent);
-		values[4] = Int64GetDatum((int64) snap.confirmed);
-		values[5] = Int64GetDatum((int64) snap.errors);
-		values[6] = Int64GetDatum((int64) snap.reconnects);
-		values[7] = CStringGetTextDatum(snap.last_error);
-		nulls[7] = snap.last_error[0] == '\0';
-		values[8] = TimestampTzGetDatum(snap.last_success);
-		nulls[8] = snap.last_success == 0;
+		values[3] = Int64GetDatum((int64) snap.market_cursor);
+		nulls[3] = !snap.running || snap.market_cursor == 0;
+		values[4] = Int64GetDatum((int64) snap.sent);
+		values[5] = Int64GetDatum((int64) snap.confirmed);
+		values[6] = Int64GetDatum((int64) snap.errors);
+		values[7] = Int64GetDatum((int64) snap.reconnects);
+		values[8] = CStringGetTextDatum(snap.last_error);
+		nulls[8] = snap.last_error[0] == '\0';
+		values[9] = TimestampTzGetDatum(snap.last_success);
+		nulls[9] = snap.last_success == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -30,14 +30,11 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "engine/codec.h"
+#include "pg/replay.h"
 #include "pg/shmem.h"
 
 /* Commands applied under one hold of book_lock: bounds how long a book reader waits. */
 #define XT_APPLY_BATCH 256
-
-/* Journal rows fetched per round trip during recovery. */
-#define XT_REPLAY_FETCH 10000
 
 typedef struct XtApplyCtx
 {
@@ -225,88 +222,32 @@ xt_replay_sink(void *ctx, const xt_event *ev)
 	/* replayed events were persisted with their commands the first time */
 }
 
-/*
- * Restore the newest snapshot into the fresh engine. Returns its seq, or 0 when there is none or
- * it cannot be used (damaged, or bigger than this server's limits): then the engine stays empty
- * and the whole journal is replayed, which is slower but always right.
- */
-static uint64
-xt_restore_snapshot(xt_engine *eng)
+static void
+xt_replay_one(void *ctx, const xt_command *cmd, TimestampTz applied_at)
 {
-	bool		isnull;
-	uint64		seq;
-	bytea	   *data;
-	xt_result	rc;
-	xt_engine_config cfg;
-
-	if (SPI_execute("SELECT seq, data FROM xtrader.snapshots ORDER BY seq DESC LIMIT 1",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "xtrader: cannot read xtrader.snapshots");
-	if (SPI_processed == 0)
-		return 0;
-	seq = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	data = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	rc = xt_engine_restore(eng, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
-	if (rc == XT_OK && xt_engine_last_seq(eng) == seq)
-		return seq;
-
-	ereport(WARNING,
-			(errmsg("xtrader: snapshot %llu cannot be restored (%s); replaying the whole journal",
-					(unsigned long long) seq,
-					rc == XT_ERR_SNAPSHOT_FIT ? "it holds more than this server's xtrader limits"
-					: rc == XT_OK ? "its sequence number does not match" : "it is damaged")));
-	xt_engine_config_from_gucs(&cfg);
-	if (xt_engine_init(xt_shared_engine(), xt_shared->engine_size, &cfg, &eng) != XT_OK)
-		xt_worker_crash("could not initialise the engine");
-	return 0;
+	xt_journal_apply((xt_engine *) ctx, cmd, xt_replay_sink, NULL);
 }
 
-/* Replay the journal after the snapshot through the engine. Inside a transaction with SPI. */
+/*
+ * Restore the newest snapshot, then replay the journal after it. A snapshot that cannot be used
+ * leaves the engine empty again and the whole journal is replayed. Returns the snapshot's seq
+ * (0: none) and sets *replayed. Inside a transaction with SPI.
+ */
 static uint64
-xt_replay_journal(xt_engine *eng, uint64 after_seq)
+xt_rebuild_books(xt_engine **eng, uint64 *replayed)
 {
-	Portal		portal;
-	SPIPlanPtr	plan;
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum((int64) after_seq)};
-	uint64		replayed = 0;
+	uint64		snapshot_seq = xt_snapshot_restore(*eng, PG_UINT64_MAX, "xtrader");
 
-	plan = SPI_prepare("SELECT command FROM xtrader.journal WHERE seq > $1 ORDER BY seq", 1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "xtrader: could not prepare the journal scan");
-	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
-	for (;;)
+	if (snapshot_seq == 0)
 	{
-		SPI_cursor_fetch(portal, true, XT_REPLAY_FETCH);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			bytea	   *raw = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[i],
-															SPI_tuptable->tupdesc, 1, &isnull));
-			xt_command	cmd;
-			xt_codec_result rc;
+		xt_engine_config cfg;
 
-			rc = xt_command_decode((const uint8_t *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), &cmd);
-			if (rc != XT_CODEC_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("xtrader: journal record %llu does not decode: %s",
-								(unsigned long long) (xt_engine_last_seq(eng) + 1),
-								xt_codec_result_name(rc))));
-			if (xt_engine_apply(eng, &cmd, xt_replay_sink, NULL) != XT_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("xtrader: journal has a gap: seq %llu follows %llu",
-								(unsigned long long) cmd.seq,
-								(unsigned long long) xt_engine_last_seq(eng))));
-			replayed++;
-		}
-		SPI_freetuptable(SPI_tuptable);
+		xt_engine_config_from_gucs(&cfg);
+		if (xt_engine_init(xt_shared_engine(), xt_shared->engine_size, &cfg, eng) != XT_OK)
+			xt_worker_crash("could not initialise the engine");
 	}
-	SPI_cursor_close(portal);
-	return replayed;
+	*replayed = xt_journal_scan(snapshot_seq, PG_UINT64_MAX, 0, xt_replay_one, *eng);
+	return snapshot_seq;
 }
 
 /*
@@ -388,8 +329,7 @@ xt_recover(uint32 reset_seen)
 	have_journal = xt_journal_exists();
 	if (have_journal)
 	{
-		snapshot_seq = xt_restore_snapshot(eng);
-		replayed = xt_replay_journal(eng, snapshot_seq);
+		snapshot_seq = xt_rebuild_books(&eng, &replayed);
 	}
 	SPI_finish();
 	PopActiveSnapshot();

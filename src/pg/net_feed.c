@@ -231,24 +231,6 @@ net_pending_push(NetWorker *w, uint64 seq, uint64 conn_id, NetPendingKind kind,
 
 /* ---- market data ------------------------------------------------------------------------- */
 
-static int64
-net_minute(int64 ms)
-{
-	return ms / 60000;
-}
-
-static int64
-net_volume_24h(const NetSymbol *s, int64 now_ms)
-{
-	int64		now_min = net_minute(now_ms);
-	int64		total = 0;
-
-	for (int i = 0; i < NET_VOLUME_MINUTES; i++)
-		if (s->volume_minute[i] > now_min - NET_VOLUME_MINUTES && s->volume_minute[i] <= now_min)
-			total += s->volume[i];
-	return total;
-}
-
 static size_t
 net_encode_ticker(NetSymbol *s, int64 now_ms, char *buf, size_t cap)
 {
@@ -261,7 +243,7 @@ net_encode_ticker(NetSymbol *s, int64 now_ms, char *buf, size_t cap)
 	t.last_price = s->last_price;
 	t.best_bid = s->bids.n ? s->bids.v[0].price : 0;
 	t.best_ask = s->asks.n ? s->asks.v[0].price : 0;
-	t.volume_24h = net_volume_24h(s, now_ms);
+	t.volume_24h = xt_volume_total(&s->volume, now_ms);
 	t.seq = s->last_seq;
 	t.ts_ms = now_ms;
 	return xt_ws_encode_ticker(&t, buf, cap);
@@ -398,17 +380,7 @@ net_on_trade(NetWorker *w, NetCommandState *st, const xt_event *ev)
 
 	if (s == NULL)
 		return;
-	{
-		int64		minute = net_minute(st->ts_ms);
-		int			b = (int) (minute % NET_VOLUME_MINUTES);
-
-		if (s->volume_minute[b] != minute)
-		{
-			s->volume_minute[b] = minute;
-			s->volume[b] = 0;
-		}
-		s->volume[b] += ev->quantity;
-	}
+	xt_volume_add(&s->volume, st->ts_ms, ev->quantity);
 	s->last_price = ev->price;
 	s->last_seq = ev->seq;
 	w->last_trade_id = Max(w->last_trade_id, ev->trade_id);

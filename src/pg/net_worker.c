@@ -66,8 +66,7 @@ net_now_ms(void)
 int64
 net_ts_ms(TimestampTz at)
 {
-	/* TimestampTz counts microseconds from 2000-01-01; the API counts ms from 1970-01-01 */
-	return at / 1000 + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
+	return xt_unix_ms(at);
 }
 
 /* ---- answering -------------------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 
 #include "utils/hsearch.h"
 
+#include "common/volume24h.h"
 #include "engine/engine.h"
 #include "net/order_request.h"
 #include "net/server.h"
@@ -44,8 +45,6 @@ typedef struct NetLevels
 	uint32		cap;
 } NetLevels;
 
-#define NET_VOLUME_MINUTES 1440	/* the ticker's 24 h volume, in one-minute buckets */
-
 typedef enum NetChannel
 {
 	NET_CH_ORDERBOOK = 0,
@@ -66,8 +65,7 @@ typedef struct NetSymbol
 	uint64		book_seq;		/* orderbook messages sent so far (snapshot/diff numbering) */
 	uint64		last_seq;		/* last command seq that changed this symbol */
 	int64		last_price;		/* ticks; 0 = no trade yet */
-	int64		volume[NET_VOLUME_MINUTES];
-	int64		volume_minute[NET_VOLUME_MINUTES];	/* the minute each bucket counts */
+	xt_volume24h volume;
 	bool		ticker_dirty;
 	NetIdList	subs[NET_CH_COUNT];
 } NetSymbol;

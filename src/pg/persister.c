@@ -548,8 +548,7 @@ xt_persist_batch(MemoryContext batch_cxt)
 	ConditionVariableBroadcast(&sh->durable_cv);
 	ConditionVariableBroadcast(&sh->out_space_cv);
 	xt_net_wakeup();
-	if (b.executions[E_ID].n > 0)
-		xt_brokers_wakeup();
+	xt_brokers_wakeup();		/* executions, and market data for Kafka and RabbitMQ */
 	MemoryContextReset(batch_cxt);
 	return true;
 }

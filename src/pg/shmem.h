@@ -117,7 +117,8 @@ typedef struct XtBrokerShared
 	Latch	   *latch;			/* the worker's, set by the persister after a commit */
 	bool		running;		/* the worker is attached */
 	uint8		state;			/* xt_pub_state */
-	uint64		cursor;			/* last message id the broker confirmed */
+	uint64		cursor;			/* last execution message id the broker confirmed */
+	uint64		market_cursor;	/* last market data message id confirmed (0: none published) */
 	uint64		sent;
 	uint64		confirmed;
 	uint64		errors;

@@ -42,6 +42,7 @@ char	   *xt_guc_kafka_brokers = NULL;
 char	   *xt_guc_amqp_url = NULL;
 int			xt_guc_broker_health_ms = 5000;
 int			xt_guc_broker_batch = 10000;
+int			xt_guc_broker_book_depth = 20;
 int			xt_guc_redis_maxlen = 10000000;
 int			xt_guc_redis_consumers = 3;
 int			xt_guc_consumer_claim_idle_ms = 30000;
@@ -158,6 +159,10 @@ xt_define_gucs(void)
 	DefineCustomIntVariable("xtrader.broker_batch",
 							"Messages a broker worker publishes per round at most.",
 							NULL, &xt_guc_broker_batch, 10000, 2, XT_PUB_MAX_BATCH,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.broker_book_depth",
+							"Price levels per side in the order book messages sent to Kafka and RabbitMQ.",
+							NULL, &xt_guc_broker_book_depth, 20, 1, 1000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("xtrader.redis_maxlen",
 							"Approximate length Redis trims the executions stream to (XADD MAXLEN ~).",

@@ -9,6 +9,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "utils/numeric.h"
 
@@ -34,6 +35,13 @@
 #define XT_DEFAULT_SUBMIT_TIMEOUT_MS 10000
 #define XT_DEFAULT_PERSIST_BATCH 50000
 
+/* TimestampTz counts microseconds from 2000-01-01; the APIs and messages count ms from 1970. */
+static inline int64
+xt_unix_ms(TimestampTz at)
+{
+	return at / 1000 + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
+}
+
 /* GUCs (src/pg/xtrader.c); the sizing ones are also declared in shmem.h */
 extern int	xt_guc_max_symbols;
 
@@ -57,6 +65,7 @@ extern char *xt_guc_kafka_brokers;
 extern char *xt_guc_amqp_url;
 extern int	xt_guc_broker_health_ms;
 extern int	xt_guc_broker_batch;
+extern int	xt_guc_broker_book_depth;
 extern int	xt_guc_redis_maxlen;
 extern int	xt_guc_redis_consumers;
 extern int	xt_guc_consumer_claim_idle_ms;

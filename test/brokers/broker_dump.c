@@ -25,8 +25,9 @@
  * message_id), 0 when missing or not a number. KEY: Redis the field name, Kafka the message key,
  * RabbitMQ the routing key. BODY: the payload as is (JSON never holds raw tabs or newlines; if
  * one does, they are printed as '?' and META says "badchars"). META: space-separated facts —
- * Redis "entry=<stream id> fields=<n>", Kafka "partition=<p> offset=<o> idtext=<header>",
- * RabbitMQ "delivery_mode=<m> content_type=<t> message_id=<text>". Exit status 0 when the read
+ * Redis "entry=<stream id> fields=<n>", Kafka "partition=<p> offset=<o> idtext=<header>
+ * type=<xt-type header>", RabbitMQ "delivery_mode=<m> content_type=<t> message_id=<text>
+ * type=<type property>" ("-" when absent). Exit status 0 when the read
  * finished, 1 on any error (printed to stderr).
  *
  * Ports: XT_REDIS_PORT (6379), XT_KAFKA_PORT (9092), XT_RABBITMQ_PORT (5672) on 127.0.0.1, as
@@ -478,15 +479,25 @@ kafka_dump(const char *topic, const char *from)
 		}
 		if (pi >= 0 && m->offset < end[pi])
 		{
-			if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-				rd_kafka_header_get_last(hdrs, "xt-id", &hv, &hl) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-				hl < sizeof(idtext))
+			char		type[32] = "";
+
+			if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
 			{
-				memcpy(idtext, hv, hl);
-				idtext[hl] = '\0';
+				if (rd_kafka_header_get_last(hdrs, "xt-id", &hv, &hl) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+					hl < sizeof(idtext))
+				{
+					memcpy(idtext, hv, hl);
+					idtext[hl] = '\0';
+				}
+				if (rd_kafka_header_get_last(hdrs, "xt-type", &hv, &hl) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+					hl < sizeof(type))
+				{
+					memcpy(type, hv, hl);
+					type[hl] = '\0';
+				}
 			}
-			snprintf(meta, sizeof(meta), "partition=%d offset=%" PRId64 " idtext=%s",
-					 (int) m->partition, m->offset, idtext[0] ? idtext : "-");
+			snprintf(meta, sizeof(meta), "partition=%d offset=%" PRId64 " idtext=%s type=%s",
+					 (int) m->partition, m->offset, idtext[0] ? idtext : "-", type[0] ? type : "-");
 			emit(parse_id(idtext, strlen(idtext)), m->key ? m->key : "", m->key ? m->key_len : 0,
 				 m->payload ? m->payload : "", m->payload ? m->len : 0, meta);
 			if (m->offset + 1 >= end[pi] && !done[pi])
@@ -545,6 +556,7 @@ amqp_emit(const char *rk, const amqp_basic_properties_t *props, const amqp_bytes
 {
 	char		idtext[64] = "";
 	char		ctype[64] = "";
+	char		type[64] = "";
 	char		meta[256];
 	int			mode = 0;
 
@@ -556,14 +568,19 @@ amqp_emit(const char *rk, const amqp_basic_properties_t *props, const amqp_bytes
 				 (char *) props->content_type.bytes);
 	if (props->_flags & AMQP_BASIC_DELIVERY_MODE_FLAG)
 		mode = props->delivery_mode;
+	if (props->_flags & AMQP_BASIC_TYPE_FLAG)
+		snprintf(type, sizeof(type), "%.*s", (int) props->type.len, (char *) props->type.bytes);
+	for (char *c = type; *c; c++)
+		if (*c == ' ' || *c == '\t')
+			*c = '_';
 	for (char *c = idtext; *c; c++)
 		if (*c == ' ' || *c == '\t')
 			*c = '_';
 	for (char *c = ctype; *c; c++)
 		if (*c == ' ' || *c == '\t')
 			*c = '_';
-	snprintf(meta, sizeof(meta), "delivery_mode=%d content_type=%s message_id=%s", mode,
-			 ctype[0] ? ctype : "-", idtext[0] ? idtext : "-");
+	snprintf(meta, sizeof(meta), "delivery_mode=%d content_type=%s message_id=%s type=%s", mode,
+			 ctype[0] ? ctype : "-", idtext[0] ? idtext : "-", type[0] ? type : "-");
 	emit(parse_id(idtext, strlen(idtext)), rk, strlen(rk), body.bytes, body.len, meta);
 }
 

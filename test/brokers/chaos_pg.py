@@ -29,6 +29,14 @@ envelope (Redis entry id "<id>-0" field "data"; Kafka key = symbol, header xt-id
 per partition; RabbitMQ routing key execution.<SYMBOL>, persistent, application/json, message_id).
 Duplicates are allowed (counted and printed) but must carry the same body.
 
+Market data (Kafka beside the executions, RabbitMQ in a second queue bound to orderbook.# and
+ticker.#), after dedup on (type, id): one orderbook_snapshot (id 2s) for every command s of the run
+that changed the book (every accepted GTC order; an IOC only when it traded) and nothing else; a
+ticker (id 2s + 1) for every command that traded, with last_price = its last execution's price and
+volume_24h = every execution of the symbol up to s; Kafka and RabbitMQ hold the same messages byte
+for byte (two workers with different outages derive them independently from the journal); the
+newest book equals xt_order_book() at the end.
+
 Each check is also appended to --results ("ok" / "not ok" per line), so the shell side can count
 them even if this process dies. Connection parameters come from the PG* environment.
 """
@@ -54,6 +62,7 @@ TICK = 1000
 BASE_PRICE = 50_000_000
 SAMPLE_S = 0.5
 CONN_ERRORS = ("57P01", "57P02", "57P03", "08006", "08003", "08001", "08004", "")
+MARKET_TYPES = ("orderbook_snapshot", "ticker")
 CANON_DEC = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
 
 
@@ -599,7 +608,8 @@ class Chaos:
             s = self.sample()
             if s is not None and s.top > 0 and all(
                     s.get(b, "cursor", 0) == s.want() and s.get(b, "lag_messages", 1) == 0
-                    and s.get(b, "state") == "live" for _, b in BROKERS):
+                    and s.get(b, "state") == "live" and s.get(b, "market_lag_commands", 0) == 0
+                    for _, b in BROKERS):
                 break
             time.sleep(0.25)
         for _, b in BROKERS:
@@ -739,6 +749,7 @@ class Chaos:
                    "so %d messages expected per broker" % (n_exec, self.a.symbol, foreign, len(exp)))
         want = set(exp)
         sym = self.a.symbol
+        market = {}
         for name, b in BROKERS:
             if b == "redis":
                 rc, err, msgs, path = self.dump("redis", self.a.stream)
@@ -746,6 +757,9 @@ class Chaos:
                 rc, err, msgs, path = self.dump("kafka", self.a.topic, self.a.kafka_from)
             else:
                 rc, err, msgs, path = self.dump("amqp", self.a.amqp_queue)
+            if b == "kafka":
+                market["kafka"] = [m for m in msgs if m["meta"].get("type") in MARKET_TYPES]
+                msgs = [m for m in msgs if m["meta"].get("type") not in MARKET_TYPES]
             first = {}
             dup = 0
             dup_differ = []
@@ -786,12 +800,13 @@ class Chaos:
                                    and meta.get("fields") == "1") else \
                         "entry %s field %s (%s fields)" % (meta.get("entry"), m["key"], meta.get("fields"))
                 elif b == "kafka":
-                    why = None if (m["key"] == sym and meta.get("idtext") == str(i)) else \
-                        "key %r xt-id %r" % (m["key"], meta.get("idtext"))
+                    why = None if (m["key"] == sym and meta.get("idtext") == str(i)
+                                   and meta.get("type") == "Execution") else \
+                        "key %r xt-id %r xt-type %r" % (m["key"], meta.get("idtext"), meta.get("type"))
                 else:
                     why = None if (m["key"] == "execution." + sym and meta.get("delivery_mode") == "2"
                                    and meta.get("content_type") == "application/json"
-                                   and meta.get("message_id") == str(i)) else \
+                                   and meta.get("message_id") == str(i) and meta.get("type") == "Execution") else \
                         "routing key %r, %s" % (m["key"], " ".join("%s=%s" % kv for kv in sorted(meta.items())))
                 if "badchars" in meta or "malformed" in meta:
                     why = "raw control characters or a malformed line"
@@ -800,8 +815,9 @@ class Chaos:
                 elif why:
                     env_bad.append(None)
             what = {"redis": 'stream entry id "<id>-0", one field "data"',
-                    "kafka": "key = %s, header xt-id = the id" % sym,
-                    "amqp": "routing key execution.%s, persistent, application/json, message_id = the id" % sym}[b]
+                    "kafka": "key = %s, headers xt-id = the id, xt-type = Execution" % sym,
+                    "amqp": "routing key execution.%s, persistent, application/json, message_id = the id, "
+                            "type = Execution" % sym}[b]
             self.check(not env_bad, "%s: every message has %s (%d bad%s)" % (
                 b, what, len(env_bad), "; first: " + "; ".join(x for x in env_bad if x) if env_bad else ""))
             # order: per Kafka partition (in offset order); Redis and RabbitMQ as read
@@ -826,7 +842,119 @@ class Chaos:
             self.check(not disorder, "%s: ids increase in the order read%s, after dedup (%s)" % (
                 b, " per partition (%d partition(s))" % len(streams) if b == "kafka" else "",
                 "; ".join(disorder) if disorder else "in order"))
+        rc, err, msgs, path = self.dump("amqp", self.a.amqp_market_queue)
+        self.check(rc == 0, "amqp: read the market data queue (%d messages in %.1f s)%s" % (
+            len(msgs), self.dump_s, ": " + err[-200:] if err else ""))
+        market["amqp"] = msgs
+        self.verify_market(market)
         return True
+
+    # -- market data: order books and tickers on Kafka and RabbitMQ --
+    def market_expected(self):
+        """(book seqs, {trading seq: (last price, cumulative volume)}) of the run's symbol."""
+        books = self.db.query(
+            "SELECT o.order_id FROM xtrader.orders o JOIN xtrader.symbols s USING (symbol_id) "
+            " WHERE s.symbol = %s AND o.status <> 5 AND (o.time_in_force = 0 OR EXISTS ("
+            "       SELECT 1 FROM xtrader.executions e WHERE e.seq = o.order_id))", (self.a.symbol,))
+        trades = self.db.query(
+            "SELECT e.seq, (max(e.price * s.tick_size) FILTER (WHERE e.execution_id = x.last))::text AS price, "
+            "       (sum(sum(e.quantity)) OVER (ORDER BY e.seq) * s.lot_size)::text AS volume "
+            "  FROM xtrader.executions e JOIN xtrader.symbols s USING (symbol_id) "
+            "  JOIN (SELECT seq, max(execution_id) AS last FROM xtrader.executions GROUP BY seq) x USING (seq) "
+            " WHERE s.symbol = %s GROUP BY e.seq, s.lot_size ORDER BY e.seq", (self.a.symbol,))
+        if books is None or trades is None:
+            return None, None
+        return ({r["order_id"] for r in books},
+                {r["seq"]: (Decimal(r["price"]), Decimal(r["volume"])) for r in trades})
+
+    def verify_market(self, market):
+        sym = self.a.symbol
+        books, trades = self.market_expected()
+        self.check(books is not None and len(books) > 0 and len(trades) > 0,
+                   "market data: %s order book changes and %s trading commands expected" % (
+                       len(books or ()), len(trades or ())))
+        if not books:
+            return
+        seen = {}
+        for b in ("kafka", "amqp"):
+            msgs = market.get(b, [])
+            first, dup_differ, env_bad, body_bad = {}, [], [], []
+            for m in msgs:
+                meta = m["meta"]
+                typ = meta.get("type")
+                key = (typ, m["id"])
+                if key in first:
+                    if first[key]["body"] != m["body"]:
+                        dup_differ.append(key)
+                    continue
+                first[key] = m
+                kind = "orderbook" if typ == "orderbook_snapshot" else "ticker"
+                if b == "kafka":
+                    ok = m["key"] == sym and meta.get("idtext") == str(m["id"])
+                else:
+                    ok = (m["key"] == "%s.%s" % (kind, sym) and meta.get("delivery_mode") == "2"
+                          and meta.get("message_id") == str(m["id"]))
+                if not ok or typ not in MARKET_TYPES or m["id"] % 2 != (typ == "ticker"):
+                    env_bad.append("%s %s: key %r %s" % (typ, m["id"], m["key"], sorted(meta.items())))
+                try:
+                    d = json.loads(m["body"])
+                except ValueError:
+                    d = {}
+                if d.get("type") != typ or d.get("symbol") != sym or d.get("seq") != m["id"] // 2:
+                    body_bad.append("%s %s: %s" % (typ, m["id"], m["body"][:120]))
+                m["json"] = d
+            seen[b] = first
+            self.check(not env_bad and not body_bad,
+                       "%s: %d market data messages, each with the envelope of its kind (ids 2s / 2s+1, "
+                       "%s) and a body of that type, symbol and seq (%d bad envelopes, %d bad bodies%s)" % (
+                           b, len(msgs), "key = symbol, headers xt-id, xt-type" if b == "kafka"
+                           else "routing key orderbook.SYM / ticker.SYM, persistent, message_id, type",
+                           len(env_bad), len(body_bad), "; first: " + "; ".join((env_bad + body_bad)[:2])
+                           if env_bad or body_bad else ""))
+            self.check(not dup_differ, "%s: market data duplicates carry the same body (%d differ%s)" % (
+                b, len(dup_differ), ": " + str(dup_differ[:3]) if dup_differ else ""))
+            got_books = {i // 2 for (t, i) in first if t == "orderbook_snapshot"}
+            missing, extra = sorted(books - got_books), sorted(got_books - books)
+            self.check(not missing and not extra,
+                       "%s: after dedup one order book per command that changed it (%d): %d missing%s, %d extra%s" % (
+                           b, len(books), len(missing), " (seq " + str(missing[:5]) + ")" if missing else "",
+                           len(extra), " (seq " + str(extra[:5]) + ")" if extra else ""))
+            tickers = {i // 2: m["json"] for (t, i), m in first.items() if t == "ticker"}
+            bad = []
+            for seq, (price, volume) in sorted(trades.items()):
+                t = tickers.get(seq)
+                if t is None:
+                    bad.append("seq %d: no ticker" % seq)
+                elif (Decimal(t.get("last_price") or "0") != price
+                      or Decimal(t.get("volume_24h") or "-1") != volume):
+                    bad.append("seq %d: last_price %s volume_24h %s, expected %s %s" % (
+                        seq, t.get("last_price"), t.get("volume_24h"), price, volume))
+            self.check(not bad, "%s: a ticker for each of the %d trading commands with its last price and the "
+                       "volume traded up to it (%d bad%s)" % (b, len(trades), len(bad),
+                                                              "; first: " + "; ".join(bad[:3]) if bad else ""))
+            stray = sorted(s for s in tickers if s not in books)
+            self.check(not stray, "%s: tickers only for commands that changed the book (%d others%s)" % (
+                b, len(stray), ": " + str(stray[:5]) if stray else ""))
+        if len(seen) == 2:
+            k, a = seen["kafka"], seen["amqp"]
+            differ = [key for key in set(k) & set(a) if k[key]["body"] != a[key]["body"]]
+            self.check(set(k) == set(a) and not differ,
+                       "Kafka and RabbitMQ hold the same market data, byte for byte (%d vs %d messages, "
+                       "%d only in Kafka, %d only in RabbitMQ, %d bodies differ)" % (
+                           len(k), len(a), len(set(k) - set(a)), len(set(a) - set(k)), len(differ)))
+            last = max((i for (t, i) in k if t == "orderbook_snapshot"), default=None)
+            rows = self.db.query("SELECT side, price::text, quantity::text FROM xtrader.xt_order_book(%s, 20)", (sym,))
+            if last is not None and rows is not None:
+                d = k[("orderbook_snapshot", last)]["json"]
+                want = {"bid": [], "ask": []}
+                for r in rows:
+                    want["bid" if r["side"].lower().startswith("b") else "ask"].append(
+                        [Decimal(r["price"]), Decimal(r["quantity"])])
+                got = {"bid": [[Decimal(p), Decimal(q)] for p, q in d.get("bids", [])],
+                       "ask": [[Decimal(p), Decimal(q)] for p, q in d.get("asks", [])]}
+                self.check(got == want, "the newest order book message (seq %d) is the book of xt_order_book() "
+                           "(%d bids, %d asks)%s" % (last // 2, len(want["bid"]), len(want["ask"]),
+                                                     "" if got == want else ": got %s, want %s" % (got, want)))
 
     def run(self):
         t_start = now()
@@ -864,6 +992,7 @@ def main():
     ap.add_argument("--topic", default="market-data")
     ap.add_argument("--kafka-from", default="", help="P:OFF,... where this run's messages start")
     ap.add_argument("--amqp-queue", required=True)
+    ap.add_argument("--amqp-market-queue", required=True, help="bound to orderbook.# and ticker.#")
     ap.add_argument("--dump", required=True, help="build/brokers/broker_dump")
     ap.add_argument("--out", required=True)
     ap.add_argument("--results", required=True)

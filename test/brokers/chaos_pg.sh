@@ -11,7 +11,8 @@
 # cleared for the run (ids restart at 2 with a fresh extension): DEL of the Redis stream
 # "executions"; the Kafka topic "market-data" is created if missing and its end offsets noted
 # (only what follows is read); a fresh durable RabbitMQ queue is bound to the exchange
-# "market-notifications" with "execution.#" (the exchange is declared as the publisher does).
+# "market-notifications" with "execution.#" (the exchange is declared as the publisher does), and
+# a second one with "orderbook.#" and "ticker.#" for the market data.
 #
 # Then test/brokers/chaos_pg.py (see its header) trades for the whole run with 4 clients and
 # kills, pauses, restarts: every broker killed and paused in turn (a PostgreSQL restart with one
@@ -61,6 +62,7 @@ STREAM=executions
 TOPIC=market-data
 EXCHANGE=market-notifications
 QUEUE=xt-chaos-$RUN
+QUEUE_MD=xt-chaos-md-$RUN           # the market data: order books and tickers
 DUMP=$XT_ROOT/build/brokers/broker_dump
 BROKER_NAMES=(redis kafka rabbitmq)
 declare -A WAS=()                   # broker -> running/stopped/paused before the suite
@@ -121,6 +123,7 @@ cleanup() {
   fi
   if [ "$QUEUE_MADE" = 1 ] && [ "$(broker_state rabbitmq)" = running ]; then
     "$DUMP" amqp-delete "$QUEUE" >/dev/null 2>&1 || problems+=("delete queue $QUEUE")
+    "$DUMP" amqp-delete "$QUEUE_MD" >/dev/null 2>&1 || problems+=("delete queue $QUEUE_MD")
   fi
   for b in "${BROKER_NAMES[@]}"; do
     [ -n "${WAS[$b]:-}" ] || continue
@@ -231,6 +234,11 @@ check t "kafka: topic $TOPIC there; this run reads it from offsets $KAFKA_FROM"
 QUEUE_MADE=1
 out=$("$DUMP" amqp-bind "$EXCHANGE" "$QUEUE" 'execution.#' 2>&1) || abort "rabbitmq: declare + bind queue $QUEUE: $out"
 check t "rabbitmq: durable queue $QUEUE bound to $EXCHANGE (durable topic) with execution.#"
+for binding in 'orderbook.#' 'ticker.#'; do
+  out=$("$DUMP" amqp-bind "$EXCHANGE" "$QUEUE_MD" "$binding" 2>&1) \
+    || abort "rabbitmq: declare + bind queue $QUEUE_MD: $out"
+done
+check t "rabbitmq: durable queue $QUEUE_MD bound to $EXCHANGE with orderbook.# and ticker.#"
 
 # ---- the chaos -------------------------------------------------------------------------------
 RESULTS=$WORK/results
@@ -239,6 +247,7 @@ RESULTS=$WORK/results
 # shellcheck disable=SC2086
 "$PY" "$HERE/chaos_pg.py" --symbol "$SYMBOL" --seller "$SELLER" --buyer "$BUYER" \
   --stream "$STREAM" --topic "$TOPIC" --kafka-from "$KAFKA_FROM" --amqp-queue "$QUEUE" \
+  --amqp-market-queue "$QUEUE_MD" \
   --dump "$DUMP" --out "$WORK" --results "$RESULTS" --tap-start "$T_N" \
   --brokers-state "$BROKERS_STATE" ${XT_CHAOS_SEED:+--seed "$XT_CHAOS_SEED"} \
   ${XT_CHAOS_ARGS:-}
