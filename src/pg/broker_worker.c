@@ -70,6 +70,7 @@ typedef struct BrokerWorker
 	TimestampTz next_health;	/* when the broker is down: next check */
 	BrokerRow  *rows;
 	xt_pub_msg *msgs;
+	int64	   *msg_ts;			/* executed_at (ms) of each message's execution */
 	char	   *bodies;
 	char		(*keys)[XT_SYMBOL_NAME_MAX + 1];
 	char		(*routes)[XT_SYMBOL_NAME_MAX + 16];
@@ -124,6 +125,14 @@ broker_publish_status(BrokerWorker *w)
 	sh->reconnects = st.reconnects;
 	strlcpy(sh->last_error, xt_pub_last_error(w->pub), sizeof(sh->last_error));
 	SpinLockRelease(&sh->mutex);
+}
+
+static void
+broker_set_pending_since(BrokerWorker *w, int64 ms)
+{
+	SpinLockAcquire(&w->shared->mutex);
+	w->shared->pending_since_ms = ms;
+	SpinLockRelease(&w->shared->mutex);
 }
 
 static void
@@ -276,6 +285,7 @@ broker_messages(BrokerWorker *w, int rows)
 			w->msgs[n].routing_key = w->routes[n];
 			w->msgs[n].field = NULL;
 			w->msgs[n].type = "Execution";
+			w->msg_ts[n] = row->ts_ms;
 			w->msgs[n].body = body;
 			w->msgs[n].len = len;
 			n++;
@@ -334,13 +344,21 @@ broker_round_executions(BrokerWorker *w)
 	BrokerStream stream = {"execution", "last_id", &w->cursor};
 	int			rows = 0;
 	int			n;
+	size_t		confirmed;
 
-	if (!broker_spi(w, broker_read_spi, &rows) || rows == 0)
+	if (!broker_spi(w, broker_read_spi, &rows))
 		return false;
-	n = broker_messages(w, rows);
+	n = rows > 0 ? broker_messages(w, rows) : 0;
+	/* the age of what waits, for /metrics: the oldest execution read and not confirmed */
+	broker_set_pending_since(w, n > 0 ? w->msg_ts[0] : 0);
 	if (n == 0)
 		return false;
-	return broker_publish(w, w->msgs, n, 0, &stream) == (size_t) n && rows == w->cap;
+	confirmed = broker_publish(w, w->msgs, n, 0, &stream);
+	if (confirmed < (size_t) n)
+		broker_set_pending_since(w, w->msg_ts[confirmed]);
+	else if (rows < w->cap)
+		broker_set_pending_since(w, 0);
+	return confirmed == (size_t) n && rows == w->cap;
 }
 
 typedef struct BrokerFill
@@ -446,6 +464,7 @@ xt_broker_worker_main(Datum arg)
 	w.cap = Max(xt_guc_broker_batch / 2, 1);
 	w.rows = palloc(sizeof(BrokerRow) * w.cap);
 	w.msgs = palloc(sizeof(xt_pub_msg) * w.cap * 2);
+	w.msg_ts = palloc(sizeof(int64) * w.cap * 2);
 	w.bodies = palloc((Size) BROKER_BODY_MAX * w.cap * 2);
 	w.keys = palloc(sizeof(*w.keys) * w.cap * 2);
 	w.routes = palloc(sizeof(*w.routes) * w.cap * 2);

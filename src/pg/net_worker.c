@@ -974,36 +974,89 @@ net_metric(StringInfo s, const char *name, const char *type, const char *help,
 }
 
 /* One series per configured broker (xt_broker_status() in SQL has the same numbers). */
+typedef enum NetBrokerMetric
+{
+	NBM_UP,
+	NBM_LAG,
+	NBM_LAG_SECONDS,
+	NBM_MARKET_LAG,
+	NBM_SENT,
+	NBM_CONFIRMED,
+	NBM_ERRORS,
+	NBM_LAST_SUCCESS,
+	NBM_COUNT
+} NetBrokerMetric;
+
 static void
 net_metrics_brokers(NetWorker *w, StringInfo s)
 {
-	static const char *const names[][3] = {
+	static const char *const names[NBM_COUNT][3] = {
 		{"xtrader_broker_up", "gauge", "1 when the broker worker's connection is live."},
 		{"xtrader_broker_lag_messages", "gauge", "Durable execution messages not yet confirmed by the broker."},
+		{"xtrader_broker_lag_seconds", "gauge", "Age of the oldest durable execution not yet confirmed by the broker (0 when none)."},
+		{"xtrader_broker_market_lag_commands", "gauge", "Durable commands whose order book and ticker messages are not yet all confirmed (Kafka, RabbitMQ)."},
+		{"xtrader_broker_messages_sent_total", "counter", "Messages handed to the broker (resends counted again)."},
 		{"xtrader_broker_messages_confirmed_total", "counter", "Messages the broker confirmed."},
 		{"xtrader_broker_errors_total", "counter", "Failed connects, batches and health checks."},
+		{"xtrader_broker_last_success_timestamp_seconds", "gauge", "When the broker last confirmed a batch or answered a health check."},
 	};
 	uint64		top = w->last_trade_id ? 2 * w->last_trade_id + 1 : 0;
+	uint64		durable = pg_atomic_read_u64(&xt_shared->durable_seq);
+	int64		now_ms = net_now_ms();
 
-	for (int k = 0; k < (int) lengthof(names); k++)
+	for (int k = 0; k < NBM_COUNT; k++)
+	{
+		bool		first = true;
+
 		for (int b = 0; b < XT_BROKER_COUNT; b++)
 		{
 			XtBrokerShared snap;
 			char		label[32];
-			double		v;
+			double		v = 0;
 
-			if (!xt_broker_enabled((XtBroker) b))
+			if (!xt_broker_enabled((XtBroker) b) ||
+				(k == NBM_MARKET_LAG && b == XT_BROKER_REDIS))
 				continue;
 			SpinLockAcquire(&xt_shared->brokers[b].mutex);
 			snap = xt_shared->brokers[b];
 			SpinLockRelease(&xt_shared->brokers[b].mutex);
+			switch ((NetBrokerMetric) k)
+			{
+				case NBM_UP:
+					v = snap.running && snap.state == XT_PUB_LIVE;
+					break;
+				case NBM_LAG:
+					v = (double) (top > snap.cursor && snap.cursor > 0 ? top - snap.cursor : 0);
+					break;
+				case NBM_LAG_SECONDS:
+					v = snap.pending_since_ms > 0 && now_ms > snap.pending_since_ms
+						? (double) (now_ms - snap.pending_since_ms) / 1000.0 : 0;
+					break;
+				case NBM_MARKET_LAG:
+					/* market cursor 2s + 1: everything of command s went */
+					v = snap.market_cursor > 0 && durable > (snap.market_cursor - 1) / 2
+						? (double) (durable - (snap.market_cursor - 1) / 2) : 0;
+					break;
+				case NBM_SENT:
+					v = (double) snap.sent;
+					break;
+				case NBM_CONFIRMED:
+					v = (double) snap.confirmed;
+					break;
+				case NBM_ERRORS:
+					v = (double) snap.errors;
+					break;
+				case NBM_LAST_SUCCESS:
+					v = snap.last_success ? (double) xt_unix_ms(snap.last_success) / 1000.0 : 0;
+					break;
+				case NBM_COUNT:
+					break;
+			}
 			snprintf(label, sizeof(label), "{broker=\"%s\"}", xt_broker_name((XtBroker) b));
-			v = k == 0 ? (snap.running && snap.state == XT_PUB_LIVE)
-				: k == 1 ? (double) (top > snap.cursor && snap.cursor > 0 ? top - snap.cursor : 0)
-				: k == 2 ? (double) snap.confirmed : (double) snap.errors;
-			net_metric(s, names[k][0], names[k][1], b == 0 || !xt_broker_enabled((XtBroker) 0) ?
-					   names[k][2] : NULL, label, v);
+			net_metric(s, names[k][0], names[k][1], first ? names[k][2] : NULL, label, v);
+			first = false;
 		}
+	}
 }
 
 static void

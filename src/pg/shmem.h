@@ -124,6 +124,8 @@ typedef struct XtBrokerShared
 	uint64		errors;
 	uint64		reconnects;
 	TimestampTz last_success;	/* last confirmed batch or health check */
+	int64		pending_since_ms;	/* executed_at (ms since 1970) of the oldest execution read
+									 * and not yet confirmed; 0 when nothing was waiting */
 	char		last_error[256];	/* never holds a password */
 } XtBrokerShared;
 

@@ -50,6 +50,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from decimal import Decimal
 
 import psycopg2
@@ -442,6 +443,17 @@ class Chaos:
             self.check(False, "%s: it fell behind (too few status samples while down: %d)" % (label, len(down)))
         self.followers_ok(samples, others, self.lag_limit(rate), label)
 
+        m = self.metrics()
+        lbl = '{broker="%s"}' % b
+        want = {"xtrader_broker_up": lambda v: v == 0, "xtrader_broker_lag_messages": lambda v: v > 0,
+                "xtrader_broker_lag_seconds": lambda v: v > 0}
+        if b != "redis":
+            want["xtrader_broker_market_lag_commands"] = lambda v: v > 0
+        got = {k: m.get(k + lbl) for k in want}
+        self.check(all(got[k] is not None and f(got[k]) for k, f in want.items()),
+                   "%s: /metrics shows it down and behind: %s" % (
+                       label, ", ".join("%s %s" % (k[len("xtrader_broker_"):], got[k]) for k in want)))
+
         back = "start" if mode == "kill" else "resume"
         down_cur = s1.get(b, "cursor", 0) if s1 else 0
         t_cmd = now()
@@ -620,11 +632,40 @@ class Chaos:
                        "errors %s, reconnects %s)" % (
                            b, r.get("cursor"), s.want() if s else "?", r.get("lag_messages"), r.get("state"),
                            r.get("messages_sent"), r.get("messages_confirmed"), r.get("errors"), r.get("reconnects")))
+        m = self.metrics()
+        series = ["xtrader_broker_up", "xtrader_broker_lag_messages", "xtrader_broker_lag_seconds",
+                  "xtrader_broker_market_lag_commands"]
+        bad = ["%s%s = %s" % (k, lbl, m.get(k + lbl))
+               for _, b in BROKERS for lbl in ['{broker="%s"}' % b] for k in series
+               if not (b == "redis" and k.endswith("market_lag_commands"))
+               and m.get(k + lbl) != (1 if k == "xtrader_broker_up" else 0)]
+        self.check(not bad, "final: /metrics shows every broker up with no lag (%s)" % (
+            "; ".join(bad) if bad else "%d series" % len(m)))
         rows = self.db.query("SELECT last_id, broker FROM xtrader.broker_cursors ORDER BY broker")
         if rows is not None:
             self.note("xtrader.broker_cursors: " + ", ".join("%s %s" % (r["broker"], r["last_id"]) for r in rows))
         ok = self.verify()
         return self.consumer_group() and ok
+
+    def metrics(self):
+        """The exchange's GET /metrics as {"name{labels}": value}; {} when it does not answer."""
+        rows = self.db.query("SELECT current_setting('xtrader.rest_port') AS port")
+        if not rows:
+            return {}
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % rows[0]["port"], timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            return {}
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#") and " " in line:
+                k, v = line.rsplit(" ", 1)
+                try:
+                    out[k] = float(v)
+                except ValueError:
+                    pass
+        return out
 
     # -- the Redis consumer group (background workers "xtrader consumer N") --
     def consumer_group(self):
