@@ -174,6 +174,36 @@ broker_load_cursor_spi(void *ctx, void *arg)
 															SPI_tuptable->tupdesc, 2, &isnull));
 }
 
+/* While the broker is down: the executed_at of the first execution after the cursor (or 0). */
+static void
+broker_pending_since_spi(void *ctx, void *arg)
+{
+	BrokerWorker *w = ctx;
+	Oid			types[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum((int64) (w->cursor / 2))};
+	bool		isnull;
+
+	*(int64 *) arg = 0;
+	if (SPI_execute_with_args("SELECT floor(extract(epoch FROM executed_at) * 1000)::int8 "
+							  "FROM xtrader.executions WHERE execution_id >= $1 "
+							  "ORDER BY execution_id LIMIT 1", 1, types, args, NULL, true, 1)
+		!= SPI_OK_SELECT)
+		elog(ERROR, "cannot read xtrader.executions");
+	/* execution e is pending unless both its messages (2e, 2e + 1) went */
+	if (SPI_processed == 1)
+		*(int64 *) arg = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+broker_refresh_pending(BrokerWorker *w)
+{
+	int64		ms = 0;
+
+	if (broker_spi(w, broker_pending_since_spi, &ms))
+		broker_set_pending_since(w, ms);
+}
+
 /* What a publish moves: the execution cursor or the market data one. */
 typedef struct BrokerStream
 {
@@ -330,6 +360,7 @@ broker_publish(BrokerWorker *w, const xt_pub_msg *msgs, int n, uint64 through,
 		w->next_health = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													 xt_guc_broker_health_ms);
 		w->was_down = true;
+		broker_refresh_pending(w);
 	}
 	return confirmed;
 }
@@ -354,9 +385,7 @@ broker_round_executions(BrokerWorker *w)
 	if (n == 0)
 		return false;
 	confirmed = broker_publish(w, w->msgs, n, 0, &stream);
-	if (confirmed < (size_t) n)
-		broker_set_pending_since(w, w->msg_ts[confirmed]);
-	else if (rows < w->cap)
+	if (confirmed == (size_t) n && rows < w->cap)
 		broker_set_pending_since(w, 0);
 	return confirmed == (size_t) n && rows == w->cap;
 }
@@ -427,6 +456,7 @@ broker_healthy(BrokerWorker *w)
 	w->next_health = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), xt_guc_broker_health_ms);
 	w->was_down = true;
 	broker_publish_status(w);
+	broker_refresh_pending(w);
 	return false;
 }
 
