@@ -238,14 +238,19 @@ broker_read_spi(void *ctx, void *arg)
 	Datum		args[2] = {Int64GetDatum((int64) (w->cursor / 2)), Int32GetDatum(w->cap)};
 
 	*n = 0;
-	/* execution e's messages are 2e and 2e+1: a cursor at 2e (taker sent) still needs e */
+	/*
+	 * execution e's messages are 2e and 2e+1: a cursor at 2e (taker sent) still needs e. Trade ids
+	 * are dense, so the batch is a range of ids: the planner walks the primary key even when its
+	 * statistics think the table small (a LIMIT could make it sort the whole table).
+	 */
 	if (SPI_execute_with_args("SELECT e.execution_id, e.seq, e.symbol_id, e.price, e.quantity, "
 							  "e.taker_order_id, e.maker_order_id, e.taker_side, e.taker_remaining, "
 							  "e.maker_remaining, "
 							  "floor(extract(epoch FROM e.executed_at) * 1000)::int8, "
 							  "s.symbol, s.tick_size::text, s.lot_size::text "
 							  "FROM xtrader.executions e JOIN xtrader.symbols s USING (symbol_id) "
-							  "WHERE e.execution_id >= $1 ORDER BY e.execution_id LIMIT $2",
+							  "WHERE e.execution_id >= $1 AND e.execution_id < $1 + $2 "
+							  "ORDER BY e.execution_id",
 							  2, types, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cannot read xtrader.executions");
 	for (uint64 r = 0; r < SPI_processed; r++)

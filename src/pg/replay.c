@@ -50,15 +50,22 @@ xt_journal_scan(uint64 after, uint64 upto, uint64 limit, XtJournalFn fn, void *c
 {
 	Portal		portal;
 	SPIPlanPtr	plan;
-	Oid			types[3] = {INT8OID, INT8OID, INT8OID};
-	Datum		args[3] = {Int64GetDatum((int64) Min(after, (uint64) PG_INT64_MAX)),
-						   Int64GetDatum((int64) Min(upto, (uint64) PG_INT64_MAX)),
-						   Int64GetDatum(limit == 0 ? PG_INT64_MAX
-										 : (int64) Min(limit, (uint64) PG_INT64_MAX))};
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2];
 	uint64		scanned = 0;
 
+	/*
+	 * Sequence numbers are dense (a gap is corruption), so a limit is a narrower range: the
+	 * planner then walks the primary key instead of sorting a table it may think small (its
+	 * statistics lag a journal that grows by thousands of rows a second).
+	 */
+	after = Min(after, (uint64) PG_INT64_MAX);
+	if (limit > 0 && limit < (uint64) PG_INT64_MAX - after)
+		upto = Min(upto, after + limit);
+	args[0] = Int64GetDatum((int64) after);
+	args[1] = Int64GetDatum((int64) Min(upto, (uint64) PG_INT64_MAX));
 	plan = SPI_prepare("SELECT seq, command, applied_at FROM xtrader.journal "
-					   "WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3", 3, types);
+					   "WHERE seq > $1 AND seq <= $2 ORDER BY seq", 2, types);
 	if (plan == NULL)
 		elog(ERROR, "xtrader: could not prepare the journal scan");
 	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
