@@ -21,13 +21,14 @@
  *    not seen by this gateway (the exchange's clients recover with REST, as after any reconnect).
  *
  * WebSocket protocol (the subset of port 7001 a gateway can serve; it has no symbol table, no
- * keys, no order books):
+ * keys, no order books of its own):
  *  - every open connection receives every Execution message (routing key execution.*), as the
  *    exchange does with auth off, without any op;
  *  - {"op":"ping"} -> {"type":"pong","ts":N};
  *  - subscribe/unsubscribe: "executions" is acknowledged (it is always on); "orderbook.<SYM>" and
- *    "ticker.<SYM>" are acknowledged and then relay the messages published with that routing key
- *    (no initial snapshot: the gateway has none); "trades.<SYM>" gets the error frame
+ *    "ticker.<SYM>" are acknowledged, followed by the newest message this gateway has seen with
+ *    that routing key (the exchange's order book messages are full snapshots, so it is a valid
+ *    start), then relay the messages published with that key; "trades.<SYM>" gets the error frame
  *    UNSUPPORTED_CHANNEL (nothing publishes trades to RabbitMQ). Any well-formed symbol name is
  *    accepted (there is no symbol table to check it against);
  *  - {"op":"auth",...} gets the error frame UNSUPPORTED_OP (no keys here: executions are
@@ -76,6 +77,7 @@
 #define GW_SUBS_MAX			64		/* relayed channels per connection */
 #define GW_CHANNEL_NAME_MAX (10 + XT_SYMBOL_NAME_MAX + 1)	/* "orderbook." + symbol + NUL */
 #define GW_ROUTING_KEY_MAX	256
+#define GW_LATEST_MAX		4096	/* orderbook/ticker channels whose latest message is kept */
 
 /* ---- logging --------------------------------------------------------------------------------- */
 
@@ -159,7 +161,22 @@ typedef struct gw_state
 	uint64_t	dropped_unrouted;
 	char	   *out;			/* encoder buffer */
 	size_t		out_cap;
+	struct gw_latest *latest;	/* the newest message of each orderbook/ticker channel */
+	uint32_t	n_latest;
 } gw_state;
+
+/*
+ * The newest message of one orderbook.<SYM> / ticker.<SYM> channel, sent to a new subscriber at
+ * once: the exchange publishes every order book message as a full snapshot of its top levels and
+ * every ticker whole, so the newest one is all a client needs to start (RabbitMQ delivers one
+ * routing key's messages in publish order).
+ */
+typedef struct gw_latest
+{
+	char		channel[GW_CHANNEL_NAME_MAX];
+	char	   *body;
+	size_t		len;
+} gw_latest;
 
 typedef struct gw_conn
 {
@@ -598,6 +615,8 @@ gw_sub_index(const gw_conn *gc, const char *name)
 	return -1;
 }
 
+static gw_latest *gw_latest_find(gw_state *g, const char *channel);
+
 static void
 gw_subscribe(gw_state *g, xt_conn *c, gw_conn *gc, const xt_ws_request *r)
 {
@@ -659,6 +678,19 @@ gw_subscribe(gw_state *g, xt_conn *c, gw_conn *gc, const xt_ws_request *r)
 	n = xt_ws_encode_subscribed((xt_ws_op) r->op, r->channels, r->n_channels, g->out, g->out_cap);
 	if (n)
 		xt_conn_ws_send(c, g->out, n);
+	/* then what the channels hold now, as port 7001 sends a snapshot and the ticker */
+	for (int i = 0; subscribe && i < r->n_channels; i++)
+	{
+		char		name[GW_CHANNEL_NAME_MAX];
+		const gw_latest *l;
+
+		if (r->channels[i].kind == XT_WS_CH_EXECUTIONS ||
+			xt_ws_channel_name(&r->channels[i], name, sizeof(name)) == 0)
+			continue;
+		l = gw_latest_find(g, name);
+		if (l && l->body)
+			xt_conn_ws_send(c, l->body, l->len);
+	}
 }
 
 static void
@@ -734,6 +766,41 @@ gw_on_request(void *ctx, xt_conn *c, const xt_http_request *req)
 	}
 }
 
+static gw_latest *
+gw_latest_find(gw_state *g, const char *channel)
+{
+	for (uint32_t i = 0; i < g->n_latest; i++)
+		if (strcmp(g->latest[i].channel, channel) == 0)
+			return &g->latest[i];
+	return NULL;
+}
+
+/* Keep a copy of an orderbook/ticker delivery as its channel's newest message. */
+static void
+gw_remember(gw_state *g, const gw_item *it)
+{
+	gw_latest  *l = gw_latest_find(g, it->routing_key);
+	char	   *copy;
+
+	if (strlen(it->routing_key) >= GW_CHANNEL_NAME_MAX)
+		return;					/* no client can subscribe to it */
+	if (l == NULL)
+	{
+		if (g->n_latest == GW_LATEST_MAX)
+			return;				/* bounded: later channels are relayed, not kept */
+		l = &g->latest[g->n_latest++];
+		snprintf(l->channel, sizeof(l->channel), "%s", it->routing_key);
+		l->body = NULL;
+	}
+	copy = malloc(it->len > 0 ? it->len : 1);
+	if (copy == NULL)
+		return;					/* keep the older one: still a valid snapshot */
+	memcpy(copy, it->body, it->len);
+	free(l->body);
+	l->body = copy;
+	l->len = it->len;
+}
+
 /* Sends one delivery to its connections: executions to all, orderbook/ticker to subscribers. */
 static void
 gw_route(gw_state *g, const gw_item *it)
@@ -746,6 +813,8 @@ gw_route(gw_state *g, const gw_item *it)
 		g->dropped_unrouted++;
 		return;
 	}
+	if (!all)
+		gw_remember(g, it);
 	/* a send can close a slow consumer; that connection's on_close runs later from the loop, but
 	 * iterate by id to stay safe either way */
 	for (uint32_t i = 0; i < g->n_conns; i++)
@@ -905,8 +974,9 @@ main(int argc, char **argv)
 
 	g.out_cap = 8192;
 	g.out = malloc(g.out_cap);
+	g.latest = calloc(GW_LATEST_MAX, sizeof(gw_latest));
 	g.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (g.out == NULL || g.wake_fd < 0)
+	if (g.out == NULL || g.latest == NULL || g.wake_fd < 0)
 	{
 		fprintf(stderr, "xtrader-ws-gateway: cannot allocate: %s\n", strerror(errno));
 		return 1;
@@ -987,6 +1057,9 @@ main(int argc, char **argv)
 		free(g.q[(g.q_head + i) % GW_QUEUE_CAP].body);
 	free(g.conns);
 	free(g.out);
+	for (uint32_t i = 0; i < g.n_latest; i++)
+		free(g.latest[i].body);
+	free(g.latest);
 	close(g.wake_fd);
 	memset(&g.url, 0, sizeof(g.url));
 	gw_log("stopped (%llu messages delivered)", (unsigned long long) g.delivered);

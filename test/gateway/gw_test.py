@@ -184,6 +184,19 @@ async def main():
     r = await c0.ask('{"op":"unsubscribe","channels":["ticker.BTC-KRW"]}')
     report(r == {"type": "unsubscribed", "channels": ["ticker.BTC-KRW"]},
            "unsubscribe ticker.<SYM> -> unsubscribed", str(r))
+    # a later subscriber of any gateway starts with the channel's newest message
+    late = clients[-1]
+    r = await late.ask('{"op":"subscribe","channels":["ticker.BTC-KRW","orderbook.NONE-KRW"]}')
+    try:
+        first = await asyncio.wait_for(late.other.get(), 5)
+    except asyncio.TimeoutError:
+        first = None
+    await asyncio.sleep(0.3)
+    report(r.get("type") == "subscribed" and tick is not None and first == tick[0]
+           and late.other.empty(),
+           "a new subscriber gets the newest ticker.<SYM> message at once (nothing for a channel "
+           "with no message yet)", f"got={first} more={not late.other.empty()}")
+    await late.ask('{"op":"unsubscribe","channels":["ticker.BTC-KRW","orderbook.NONE-KRW"]}')
 
     t0 = time.time()
     expected, err = publish(2, N, "a")
