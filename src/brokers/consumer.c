@@ -8,9 +8,11 @@
  *
  * Entries:
  *  - the entry id must be "<n>-0" with 0 < n <= INT64_MAX (the message id, 2 x execution_id +
- *    role): anything else is skipped (left pending, never acknowledged), counted as an error and
- *    named in last_error;
+ *    role): anything else is a dead letter (with no dead-letter callback: skipped, left pending,
+ *    never acknowledged), counted as an error and named in last_error;
  *  - an entry without the configured field (or whose value is not a string) likewise;
+ *  - a message the store callback leaves out (msg.error) or the database refuses (found by
+ *    splitting the refused batch in halves) is a dead letter too;
  *  - an entry that was deleted from the stream while pending (XREADGROUP ... 0 returns it with
  *    nil fields; Redis 6.2's XAUTOCLAIM returns nil in its place) cannot be delivered any more:
  *    it is acknowledged so it leaves the pending list, and counted as an error (Redis 7's
@@ -39,11 +41,12 @@
 #include "brokers/consumer.h"
 #include "brokers/publisher.h"	/* xt_broker_url, xt_parse_redis_url */
 #include "brokers/redis_conn.h"
+#include "common/utf8.h"
 
 #define CONS_MIN_TIMEOUT_MS		10
 #define CONS_MAX_TIMEOUT_MS		600000
 #define CONS_DEFAULT_CONNECT_MS 2000
-#define CONS_MAX_COUNT			100000
+#define CONS_MAX_COUNT			XT_CONSUMER_MAX_COUNT
 #define CONS_IDLEN				48	/* "<ms>-<seq>" of a stream entry id, with room */
 #define CONS_CLAIM_MAX_CALLS	1000	/* XAUTOCLAIM calls in one round at most */
 
@@ -78,6 +81,10 @@ struct xt_consumer
 	xt_consumer_msg *msgs;
 	const char **ack_argv;		/* "XACK" stream group id... (ids point into the reply) */
 	size_t	   *ack_argl;
+	const redisReply **msg_ids;	/* the entry id of each msgs[i] (in the reply) */
+	xt_consumer_dead *dead;		/* this batch's dead letters; their texts are malloc'd */
+	size_t		ndead;
+	char		store_err[XT_CONSUMER_STORE_ERRLEN];
 };
 
 /* ---- small helpers ----------------------------------------------------------------------------- */
@@ -313,17 +320,98 @@ grow(xt_consumer *c, size_t n)
 	if (al == NULL)
 		return false;
 	c->ack_argl = al;
+	{
+		const redisReply **ids = realloc(c->msg_ids, n * sizeof(*ids));
+		xt_consumer_dead *d;
+
+		if (ids == NULL)
+			return false;
+		c->msg_ids = ids;
+		d = realloc(c->dead, n * sizeof(*d));
+		if (d == NULL)
+			return false;
+		c->dead = d;
+	}
 	c->cap = n;
 	return true;
 }
 
-static int
-cmp_msg(const void *a, const void *b)
-{
-	uint64_t	x = ((const xt_consumer_msg *) a)->id;
-	uint64_t	y = ((const xt_consumer_msg *) b)->id;
+/* ---- dead letters ----------------------------------------------------------------------------- */
 
-	return (x > y) - (x < y);
+/*
+ * s[0 .. n) as valid UTF-8 without NUL into out (room for 4 n + 1 bytes): valid sequences as they
+ * are, any other byte as \xNN. Returns the length; *escaped tells whether a byte was escaped.
+ */
+static size_t
+sanitize(const char *s, size_t n, char *out, bool *escaped)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = (const uint8_t *) s;
+	size_t		o = 0;
+	size_t		i = 0;
+
+	while (i < n)
+	{
+		size_t		k = 1;
+		bool		truncated;
+
+		if (p[i] >= 0x80)
+			k = xt_utf8_seq(p + i, n - i, &truncated);
+		if (p[i] == 0 || k == 0)
+		{
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[p[i] >> 4];
+			out[o++] = hex[p[i] & 15];
+			*escaped = true;
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * Adds a dead letter for the entry idr (message id, 0 if none) with body[0 .. len) and the
+ * reason why; its texts are copied (and made valid UTF-8). False when out of memory.
+ */
+static bool
+add_dead(xt_consumer *c, const redisReply *idr, uint64_t id, const char *body, size_t len,
+		 const char *why)
+{
+	size_t		wlen = strlen(why);
+	size_t		need = 4 * idr->len + 1 + 4 * len + 1 + 4 * wlen + 80;
+	char	   *buf = malloc(need);
+	xt_consumer_dead *d = &c->dead[c->ndead];
+	bool		escaped = false;
+	size_t		o = 0;
+
+	if (buf == NULL)
+		return false;
+	d->entry_id = buf;
+	o += sanitize(idr->str, idr->len, buf, &escaped) + 1;
+	d->id = id;
+	d->body = buf + o;
+	d->len = sanitize(body, len, buf + o, &escaped);
+	o += d->len + 1;
+	d->error = buf + o;
+	o += sanitize(why, wlen, buf + o, &escaped);
+	if (escaped)
+		snprintf(buf + o, need - o, " (bytes that are not UTF-8, and NUL, written as \\xNN)");
+	c->ndead++;
+	return true;
+}
+
+static void
+clear_dead(xt_consumer *c)
+{
+	for (size_t i = 0; i < c->ndead; i++)
+		free((void *) c->dead[i].entry_id);
+	c->ndead = 0;
 }
 
 /* The value of the configured field in a flat [name, value, ...] array; NULL if absent. */
@@ -343,19 +431,96 @@ find_field(const xt_consumer *c, const redisReply *fields)
 }
 
 /*
+ * Stores msgs[0 .. n) with store; where the database refuses them, stores each half on its own,
+ * down to single messages, which become dead letters (with dead letters on). Messages the store
+ * leaves out (msg.error) become dead letters too. Returns XT_STORE_COMMITTED once every message
+ * is committed or waits in the dead-letter list, else the failure (error set).
+ */
+static xt_store_result
+store_range(xt_consumer *c, xt_consumer_msg *msgs, const redisReply **ids, size_t n,
+			xt_consumer_store_fn store, bool with_dead, void *ctx)
+{
+	xt_store_result r;
+	size_t		half;
+
+	for (size_t i = 0; i < n; i++)
+		msgs[i].error = NULL;
+	c->store_err[0] = '\0';
+	r = store(ctx, msgs, n, c->store_err, sizeof(c->store_err));
+	if (r == XT_STORE_COMMITTED)
+	{
+		for (size_t i = 0; i < n; i++)
+		{
+			if (msgs[i].error == NULL)
+				continue;
+			if (!with_dead)
+			{
+				/* left out, and no dead letters: the batch stays pending (acknowledging it would
+				 * drop this one), the others' copies are ignored when it comes again */
+				set_error(c, "stream %s: message %llu cannot be stored (batch left pending): %s",
+						  c->stream, (unsigned long long) msgs[i].id, msgs[i].error);
+				return XT_STORE_FAILED;
+			}
+			if (!add_dead(c, ids[i], msgs[i].id, msgs[i].body, msgs[i].len, msgs[i].error))
+			{
+				set_error(c, "out of memory for a dead letter");
+				return XT_STORE_FAILED;
+			}
+		}
+		return XT_STORE_COMMITTED;
+	}
+	set_error(c, "store %s %zu message%s (ids %llu..%llu): %s",
+			  r == XT_STORE_REFUSED ? "refused" : "failed for", n, n == 1 ? "" : "s",
+			  (unsigned long long) msgs[0].id, (unsigned long long) msgs[n - 1].id,
+			  c->store_err[0] ? c->store_err : "no reason given");
+	if (r != XT_STORE_REFUSED)
+		return XT_STORE_FAILED;
+	c->stats.refused++;
+	if (!with_dead)
+		return XT_STORE_FAILED;
+	if (n == 1)
+	{
+		if (!add_dead(c, ids[0], msgs[0].id, msgs[0].body, msgs[0].len,
+					  c->store_err[0] ? c->store_err : "refused by the store"))
+		{
+			set_error(c, "out of memory for a dead letter");
+			return XT_STORE_FAILED;
+		}
+		return XT_STORE_COMMITTED;
+	}
+	half = n / 2;
+	r = store_range(c, msgs, ids, half, store, with_dead, ctx);
+	if (r != XT_STORE_COMMITTED)
+		return r;
+	return store_range(c, msgs + half, ids + half, n - half, store, with_dead, ctx);
+}
+
+/* The reason an entry is a dead letter or skipped, when it is not a message. */
+static void
+entry_problem(xt_consumer *c, const redisReply *idr, bool id_ok, char *why, size_t whylen)
+{
+	if (!id_ok)
+		snprintf(why, whylen, "stream entry id %.*s is not <message id>-0",
+				 idr->len > 40 ? 40 : (int) idr->len, idr->str);
+	else
+		snprintf(why, whylen, "stream entry has no string field \"%s\"", c->field);
+}
+
+/*
  * Stores and acknowledges one batch: entries is the array of [id, [field, value, ...]] entries
  * of an XREADGROUP or XAUTOCLAIM reply (kept alive by the caller until this returns). Copies
- * the id of the last entry to last_id (when given). Returns the number of messages stored, or -1
- * after a store or Redis failure (error set).
+ * the id of the last entry to last_id (when given). Returns the number of entries stored or made
+ * dead letters, or -1 after a store or Redis failure (error set).
  */
 static int
 process_entries(xt_consumer *c, const redisReply *entries, bool claimed,
-				xt_consumer_store_fn store, void *ctx, char *last_id)
+				xt_consumer_store_fn store, xt_consumer_dead_fn dead, void *ctx, char *last_id)
 {
 	size_t		nmsg = 0;
 	size_t		nack = 0;
 	size_t		ndeleted = 0;
 	bool		sorted = true;
+	int			result = -1;
 
 	if (!grow(c, entries->elements))
 	{
@@ -363,6 +528,7 @@ process_entries(xt_consumer *c, const redisReply *entries, bool claimed,
 		c->stats.errors++;
 		return -1;
 	}
+	clear_dead(c);
 	c->ack_argv[0] = "XACK";
 	c->ack_argl[0] = 4;
 	c->ack_argv[1] = c->stream;
@@ -376,7 +542,8 @@ process_entries(xt_consumer *c, const redisReply *entries, bool claimed,
 		const redisReply *idr;
 		const redisReply *fields;
 		const redisReply *val;
-		uint64_t	id;
+		uint64_t	id = 0;
+		bool		id_ok;
 
 		if (e == NULL || e->type == REDIS_REPLY_NIL)
 		{
@@ -406,24 +573,37 @@ process_entries(xt_consumer *c, const redisReply *entries, bool claimed,
 			ndeleted++;
 			continue;
 		}
-		if (!parse_entry_id(idr->str, idr->len, &id))
-		{
-			set_error(c, "stream %s: entry id %.*s is not <message id>-0 (left pending)",
-					  c->stream, idr->len > 40 ? 40 : (int) idr->len, idr->str);
-			c->stats.errors++;
-			continue;
-		}
+		id_ok = parse_entry_id(idr->str, idr->len, &id);
 		val = fields->type == REDIS_REPLY_ARRAY ? find_field(c, fields) : NULL;
-		if (val == NULL || val->type != REDIS_REPLY_STRING || val->str == NULL)
+		if (!id_ok || val == NULL || val->type != REDIS_REPLY_STRING || val->str == NULL)
 		{
-			set_error(c, "stream %s: entry %.*s has no string field \"%s\" (left pending)",
-					  c->stream, (int) idr->len, idr->str, c->field);
+			char		why[XT_CONSUMER_ERRLEN];
+			bool		has_val = val != NULL && val->type == REDIS_REPLY_STRING && val->str != NULL;
+
+			entry_problem(c, idr, id_ok, why, sizeof(why));
 			c->stats.errors++;
+			if (dead == NULL)
+			{
+				set_error(c, "stream %s: %s (left pending)", c->stream, why);
+				continue;
+			}
+			set_error(c, "stream %s: %s (a dead letter)", c->stream, why);
+			if (!add_dead(c, idr, id_ok ? id : 0, has_val ? val->str : "",
+						  has_val ? val->len : 0, why))
+			{
+				set_error(c, "out of memory for a dead letter");
+				goto out;
+			}
+			c->ack_argv[3 + nack] = idr->str;
+			c->ack_argl[3 + nack] = idr->len;
+			nack++;
 			continue;
 		}
 		c->msgs[nmsg].id = id;
 		c->msgs[nmsg].body = val->str;
 		c->msgs[nmsg].len = val->len;
+		c->msgs[nmsg].error = NULL;
+		c->msg_ids[nmsg] = idr;
 		if (nmsg > 0 && c->msgs[nmsg - 1].id >= id)
 			sorted = false;
 		nmsg++;
@@ -439,25 +619,51 @@ process_entries(xt_consumer *c, const redisReply *entries, bool claimed,
 	}
 	if (nmsg > 0)
 	{
-		bool		ok;
+		xt_store_result r;
 
 		/* the stream and the pending list are in id order; be sure anyway (store needs it) */
 		if (!sorted)
-			qsort(c->msgs, nmsg, sizeof(c->msgs[0]), cmp_msg);
+		{
+			/* insertion sort of (msg, entry id) pairs: batches arrive sorted, this is a fallback */
+			for (size_t i = 1; i < nmsg; i++)
+			{
+				xt_consumer_msg m = c->msgs[i];
+				const redisReply *r2 = c->msg_ids[i];
+				size_t		j = i;
+
+				while (j > 0 && c->msgs[j - 1].id > m.id)
+				{
+					c->msgs[j] = c->msgs[j - 1];
+					c->msg_ids[j] = c->msg_ids[j - 1];
+					j--;
+				}
+				c->msgs[j] = m;
+				c->msg_ids[j] = r2;
+			}
+		}
 		if (claimed)
 			c->stats.claimed += nmsg;
 		c->stats.delivered += nmsg;
-		ok = store(ctx, c->msgs, nmsg);
-		if (!ok)
+		r = store_range(c, c->msgs, c->msg_ids, nmsg, store, dead != NULL, ctx);
+		if (r != XT_STORE_COMMITTED)
 		{
-			set_error(c, "store failed for %zu message%s (ids %llu..%llu): not acknowledged, "
-					  "delivered again", nmsg, nmsg == 1 ? "" : "s",
-					  (unsigned long long) c->msgs[0].id,
-					  (unsigned long long) c->msgs[nmsg - 1].id);
+			/* error set by store_range; what was committed is ignored when delivered again */
 			c->stats.errors++;
-			drop_connection(c);
-			return -1;
+			goto out;
 		}
+	}
+	if (c->ndead > 0)
+	{
+		char		err[XT_CONSUMER_STORE_ERRLEN] = "";
+
+		if (!dead(ctx, c->stream, c->dead, c->ndead, err, sizeof(err)))
+		{
+			set_error(c, "storing %zu dead letter%s failed: %s (not acknowledged, delivered "
+					  "again)", c->ndead, c->ndead == 1 ? "" : "s", err[0] ? err : "no reason");
+			c->stats.errors++;
+			goto out;
+		}
+		c->stats.dead_letters += c->ndead;
 	}
 	if (nack > 0)
 	{
@@ -467,14 +673,18 @@ process_entries(xt_consumer *c, const redisReply *entries, bool claimed,
 		{
 			/* stored but not acknowledged: delivered again, and the store ignores the copies */
 			c->stats.errors++;
-			drop_connection(c);
-			return -1;
+			goto out;
 		}
 		if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
 			c->stats.acked += (uint64_t) r->integer;
 		freeReplyObject(r);
 	}
-	return (int) nmsg;
+	result = (int) (nmsg + c->ndead);
+out:
+	if (result < 0)
+		drop_connection(c);
+	clear_dead(c);
+	return result;
 }
 
 /* The entries array of the one stream in an XREADGROUP reply; NULL when there is none. */
@@ -497,8 +707,8 @@ xread_entries(const redisReply *r)
  * may still store nothing when every entry was skipped). Returns stored or -1.
  */
 static int
-read_group(xt_consumer *c, const char *from, bool block, xt_consumer_store_fn store, void *ctx,
-		   bool *got, char *last_id)
+read_group(xt_consumer *c, const char *from, bool block, xt_consumer_store_fn store,
+		   xt_consumer_dead_fn dead, void *ctx, bool *got, char *last_id)
 {
 	const char *argv[12];
 	int			a = 0;
@@ -548,7 +758,7 @@ read_group(xt_consumer *c, const char *from, bool block, xt_consumer_store_fn st
 		return 0;
 	}
 	*got = true;
-	n = process_entries(c, entries, false, store, ctx, last_id);
+	n = process_entries(c, entries, false, store, dead, ctx, last_id);
 	freeReplyObject(r);
 	return n;
 }
@@ -559,7 +769,8 @@ read_group(xt_consumer *c, const char *from, bool block, xt_consumer_store_fn st
  * claimed (stored and acknowledged here; the scan goes on in the next round).
  */
 static int
-autoclaim(xt_consumer *c, xt_consumer_store_fn store, void *ctx, bool *got)
+autoclaim(xt_consumer *c, xt_consumer_store_fn store, xt_consumer_dead_fn dead, void *ctx,
+		  bool *got)
 {
 	uint64_t	start = now_ms();
 
@@ -610,7 +821,7 @@ autoclaim(xt_consumer *c, xt_consumer_store_fn store, void *ctx, bool *got)
 		if (entries->elements > 0)
 		{
 			*got = true;
-			n = process_entries(c, entries, true, store, ctx, NULL);
+			n = process_entries(c, entries, true, store, dead, ctx, NULL);
 		}
 		freeReplyObject(r);
 		if (*got || !c->claim_active)
@@ -705,7 +916,7 @@ xt_consumer_create(const xt_consumer_config *cfg, char *err, size_t errlen)
 }
 
 int
-xt_consumer_poll(xt_consumer *c, xt_consumer_store_fn store, void *ctx)
+xt_consumer_poll(xt_consumer *c, xt_consumer_store_fn store, xt_consumer_dead_fn dead, void *ctx)
 {
 	bool		got;
 	int			n;
@@ -720,7 +931,7 @@ xt_consumer_poll(xt_consumer *c, xt_consumer_store_fn store, void *ctx)
 	{
 		char		last[CONS_IDLEN] = "";
 
-		n = read_group(c, c->own_cursor, false, store, ctx, &got, last);
+		n = read_group(c, c->own_cursor, false, store, dead, ctx, &got, last);
 		if (n < 0)
 			return -1;
 		if (got)
@@ -740,7 +951,7 @@ xt_consumer_poll(xt_consumer *c, xt_consumer_store_fn store, void *ctx)
 			c->claim_active = true;
 			strcpy(c->claim_cursor, "0-0");
 		}
-		n = autoclaim(c, store, ctx, &got);
+		n = autoclaim(c, store, dead, ctx, &got);
 		if (n < 0)
 			return -1;
 		if (got)
@@ -748,7 +959,7 @@ xt_consumer_poll(xt_consumer *c, xt_consumer_store_fn store, void *ctx)
 	}
 
 	/* 3. new entries */
-	return read_group(c, ">", true, store, ctx, &got, NULL);
+	return read_group(c, ">", true, store, dead, ctx, &got, NULL);
 }
 
 const char *
@@ -793,5 +1004,8 @@ xt_consumer_destroy(xt_consumer *c)
 	free(c->msgs);
 	free(c->ack_argv);
 	free(c->ack_argl);
+	clear_dead(c);
+	free(c->dead);
+	free(c->msg_ids);
 	free(c);
 }

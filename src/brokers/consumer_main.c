@@ -3,10 +3,14 @@
  * that runs on any host (consumer.h) and stores into PostgreSQL through libpq, into the same
  * table as the in-server consumer workers:
  *
- *     SELECT xtrader.xt_store_execution_messages($1::bigint[], $2::text[], $3::text)
+ *     SELECT xtrader.xt_store_executions(ids, execution_ids, roles, ..., bodies, consumer)
  *
- * one statement (so one transaction) per batch, idempotent on the message id; a batch is
- * acknowledged in Redis only after that statement returned (committed). Usage: --help.
+ * (a prepared statement; the fields taken out of each message here, exec_msg.h, one array literal
+ * per column), one statement (so one transaction) per batch, idempotent on the message id; a
+ * batch is acknowledged in Redis only after that statement returned (committed). A message that
+ * does not parse, or that PostgreSQL refuses (SQLSTATE class 22 or 23; consumer.c isolates it by
+ * splitting the batch), goes to xtrader.xt_store_dead_letters() and is acknowledged after that
+ * commit. Usage: --help.
  *
  * Resilience: Redis and PostgreSQL are reconnected with a backoff (100 ms doubling to 5 s); the
  * member takes no new entries while PostgreSQL is unreachable. SIGTERM / SIGINT finish the round
@@ -43,14 +47,32 @@
 #include <libpq-fe.h>
 
 #include "brokers/consumer.h"
+#include "brokers/exec_msg.h"
 #include "brokers/publisher.h"	/* xt_redact_url */
 
 #define PROG "xtrader-consumer"
-#define STORE_SQL "SELECT xtrader.xt_store_execution_messages($1::bigint[], $2::text[], $3::text)"
+#define STORE_STMT "xt_store"
+#define STORE_SQL "SELECT xtrader.xt_store_executions($1::bigint[], $2::bigint[], $3::text[], " \
+	"$4::bigint[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::text[], $10::text[], " \
+	"$11::text)"
+#define STORE_NPARAMS 11
+#define DEAD_STMT "xt_dead"
+#define DEAD_SQL "SELECT xtrader.xt_store_dead_letters($1::text, $2::text[], $3::bigint[], " \
+	"$4::text[], $5::text[], $6::text)"
+#define DEAD_NPARAMS 6
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
 static volatile sig_atomic_t stop_requested = 0;
+
+/* A PostgreSQL array literal being built ("{1,2}", "{\"a\",\"b\"}"); ok latches false on OOM. */
+typedef struct lit
+{
+	char	   *buf;
+	size_t		len;
+	size_t		cap;
+	bool		ok;
+} lit;
 
 typedef struct app
 {
@@ -64,13 +86,14 @@ typedef struct app
 	bool		verbose;
 	long		batches;		/* store calls */
 	uint64_t	inserted;		/* rows the store really inserted (copies excluded) */
+	uint64_t	dead_letters;	/* dead letters really inserted (copies excluded) */
 	uint64_t	pg_errors;
 	uint64_t	pg_reconnects;
-	/* the array literals, grown on demand */
-	char	   *ids;
-	size_t		ids_cap;
-	char	   *bodies;
-	size_t		bodies_cap;
+	bool		prepared;		/* STORE_STMT and DEAD_STMT exist on this connection */
+	xt_exec_parser *parser;
+	char	  (*parse_err)[XT_EXEC_MSG_ERRLEN];	/* one per message of the batch */
+	size_t		parse_err_cap;
+	lit			lits[STORE_NPARAMS];	/* the array literals, grown on demand */
 } app;
 
 static void logmsg(const app *a, const char *fmt,...) __attribute__((format(printf, 2, 3)));
@@ -174,78 +197,188 @@ pg_ensure(app *a)
 	if (a->pg_ever)
 		a->pg_reconnects++;
 	a->pg_ever = true;
+	a->prepared = false;
 	logmsg(a, "postgresql: connected (host %s, port %s, database %s, user %s)",
 		   PQhost(a->pg), PQport(a->pg), PQdb(a->pg), PQuser(a->pg));
 	return true;
 }
 
-/* Makes room for need more bytes at *len in *buf (capacity *cap). */
+/* Makes room for need more bytes (and a NUL) after l->len. */
 static bool
-reserve(char **buf, size_t *cap, size_t len, size_t need)
+lit_reserve(lit *l, size_t need)
 {
-	size_t		want = len + need + 1;
+	size_t		want = l->len + need + 1;
 	size_t		ncap;
 	char	   *n;
 
-	if (want <= *cap)
+	if (!l->ok)
+		return false;
+	if (want <= l->cap)
 		return true;
-	ncap = *cap ? *cap : 4096;
+	ncap = l->cap ? l->cap : 4096;
 	while (ncap < want)
 		ncap *= 2;
-	n = realloc(*buf, ncap);
+	n = realloc(l->buf, ncap);
 	if (n == NULL)
-		return false;
-	*buf = n;
-	*cap = ncap;
+		return l->ok = false;
+	l->buf = n;
+	l->cap = ncap;
 	return true;
 }
 
-/* {id,id,...} and {"body","body",...} (array literals; '"' and '\' escaped in the bodies). */
-static bool
-build_arrays(app *a, const xt_consumer_msg *msgs, size_t n)
+static void
+lit_begin(lit *l)
 {
-	size_t		il = 0;
-	size_t		bl = 0;
+	l->len = 0;
+	l->ok = true;
+	if (lit_reserve(l, 1))
+		l->buf[l->len++] = '{';
+}
 
-	if (!reserve(&a->ids, &a->ids_cap, 0, 2 + n * 21) ||
-		!reserve(&a->bodies, &a->bodies_cap, 0, 2))
-		return false;
-	a->ids[il++] = '{';
-	a->bodies[bl++] = '{';
-	for (size_t i = 0; i < n; i++)
+/* The separator before an element (none before the first). */
+static void
+lit_sep(lit *l)
+{
+	if (l->len > 1 && lit_reserve(l, 1))
+		l->buf[l->len++] = ',';
+}
+
+static void
+lit_int(lit *l, int64_t v)
+{
+	lit_sep(l);
+	if (lit_reserve(l, 24))
+		l->len += (size_t) snprintf(l->buf + l->len, 24, "%lld", (long long) v);
+}
+
+static void
+lit_null(lit *l)
+{
+	lit_sep(l);
+	if (lit_reserve(l, 4))
 	{
-		const char *b = msgs[i].body;
-
-		il += (size_t) snprintf(a->ids + il, a->ids_cap - il, "%s%llu", i ? "," : "",
-								(unsigned long long) msgs[i].id);
-		if (!reserve(&a->bodies, &a->bodies_cap, bl, msgs[i].len * 2 + 4))
-			return false;
-		if (i > 0)
-			a->bodies[bl++] = ',';
-		a->bodies[bl++] = '"';
-		for (size_t j = 0; j < msgs[i].len; j++)
-		{
-			if (b[j] == '"' || b[j] == '\\')
-				a->bodies[bl++] = '\\';
-			a->bodies[bl++] = b[j];
-		}
-		a->bodies[bl++] = '"';
+		memcpy(l->buf + l->len, "NULL", 4);
+		l->len += 4;
 	}
-	a->ids[il++] = '}';
-	a->ids[il] = '\0';
-	a->bodies[bl++] = '}';
-	a->bodies[bl] = '\0';
+}
+
+/* s[0 .. n) quoted, '"' and '\' escaped (s holds no NUL). */
+static void
+lit_str(lit *l, const char *s, size_t n)
+{
+	lit_sep(l);
+	if (!lit_reserve(l, 2 * n + 2))
+		return;
+	l->buf[l->len++] = '"';
+	for (size_t j = 0; j < n; j++)
+	{
+		if (s[j] == '"' || s[j] == '\\')
+			l->buf[l->len++] = '\\';
+		l->buf[l->len++] = s[j];
+	}
+	l->buf[l->len++] = '"';
+}
+
+/* Closes the literal; false when something did not fit in memory. */
+static bool
+lit_end(lit *l)
+{
+	if (!lit_reserve(l, 1))
+		return false;
+	l->buf[l->len++] = '}';
+	l->buf[l->len] = '\0';
 	return true;
 }
 
-/* The store callback: one statement (one transaction) for the batch; true once it committed. */
+/* Prepares the two statements on a new connection. */
 static bool
-store_batch(void *ctx, const xt_consumer_msg *msgs, size_t n)
+pg_prepare(app *a, char *err, size_t errlen)
 {
-	app		   *a = ctx;
-	const char *params[3];
 	PGresult   *res;
 	bool		ok;
+
+	if (a->prepared)
+		return true;
+	res = PQprepare(a->pg, STORE_STMT, STORE_SQL, STORE_NPARAMS, NULL);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (ok)
+	{
+		res = PQprepare(a->pg, DEAD_STMT, DEAD_SQL, DEAD_NPARAMS, NULL);
+		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
+	if (!ok)
+	{
+		snprintf(err, errlen, "preparing the store statements: %s", PQerrorMessage(a->pg));
+		err[strcspn(err, "\n")] = '\0';
+		a->pg_errors++;
+		if (PQstatus(a->pg) != CONNECTION_OK)
+		{
+			PQfinish(a->pg);
+			a->pg = NULL;
+		}
+		return false;
+	}
+	a->prepared = true;
+	return true;
+}
+
+/*
+ * Runs a prepared statement; XT_STORE_COMMITTED with its integer result in *count, or why not:
+ * XT_STORE_REFUSED for an error about the data (SQLSTATE class 22, data exception, or 23,
+ * integrity constraint violation), XT_STORE_FAILED for anything else (err set, logged).
+ */
+static xt_store_result
+pg_run(app *a, const char *stmt, int nparams, const char *const *params, long *count,
+	   const char *what, char *err, size_t errlen)
+{
+	PGresult   *res = PQexecPrepared(a->pg, stmt, nparams, params, NULL, NULL, 0);
+	xt_store_result r = XT_STORE_COMMITTED;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		*count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	else
+	{
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+		/* the message alone ("value overflows numeric format"), as the in-server members have it */
+		snprintf(err, errlen, "%s", primary != NULL ? primary :
+				 res ? PQresultErrorMessage(res) : PQerrorMessage(a->pg));
+		err[strcspn(err, "\n")] = '\0';
+		if (err[0] == '\0')
+			snprintf(err, errlen, "no result");
+		r = state != NULL && PQstatus(a->pg) == CONNECTION_OK &&
+			(strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
+			? XT_STORE_REFUSED : XT_STORE_FAILED;
+		if (r == XT_STORE_FAILED)
+		{
+			a->pg_errors++;
+			logmsg(a, "postgresql: %s failed [%s]: %s", what, state ? state : "-", err);
+		}
+		if (PQstatus(a->pg) != CONNECTION_OK)
+		{
+			PQfinish(a->pg);
+			a->pg = NULL;
+		}
+	}
+	PQclear(res);
+	return r;
+}
+
+/*
+ * The store callback (consumer.h): the fields of each message taken out here, one statement (one
+ * transaction) for the batch. A message that does not parse is left out with its reason.
+ */
+static xt_store_result
+store_batch(void *ctx, xt_consumer_msg *msgs, size_t n, char *err, size_t errlen)
+{
+	app		   *a = ctx;
+	const char *params[STORE_NPARAMS];
+	size_t		good = 0;
+	long		ins = 0;
+	xt_store_result r;
 
 	a->batches++;
 	if (a->die_before_store > 0 && a->batches == a->die_before_store)
@@ -255,64 +388,133 @@ store_batch(void *ctx, const xt_consumer_msg *msgs, size_t n)
 			   (unsigned long long) msgs[n - 1].id);
 		_exit(137);
 	}
+	if (n > a->parse_err_cap)
+	{
+		void	   *e = realloc(a->parse_err, n * sizeof(*a->parse_err));
+
+		if (e == NULL)
+		{
+			snprintf(err, errlen, "out of memory for a batch of %zu", n);
+			return XT_STORE_FAILED;
+		}
+		a->parse_err = e;
+		a->parse_err_cap = n;
+	}
+	for (int k = 0; k < STORE_NPARAMS - 1; k++)
+		lit_begin(&a->lits[k]);
 	for (size_t i = 0; i < n; i++)
 	{
-		if (memchr(msgs[i].body, '\0', msgs[i].len) != NULL)
+		xt_exec_fields f;
+
+		if (!xt_exec_msg_parse(a->parser, msgs[i].body, msgs[i].len, &f, a->parse_err[i],
+							   sizeof(a->parse_err[i])))
 		{
-			logmsg(a, "message %llu has a NUL byte in its body: cannot be stored as text",
-				   (unsigned long long) msgs[i].id);
-			return false;
+			msgs[i].error = a->parse_err[i];	/* a dead letter */
+			continue;
 		}
+		lit_int(&a->lits[0], (int64_t) msgs[i].id);
+		lit_int(&a->lits[1], f.execution_id);
+		lit_str(&a->lits[2], f.role, strlen(f.role));
+		lit_int(&a->lits[3], f.order_id);
+		lit_str(&a->lits[4], f.symbol, strlen(f.symbol));
+		lit_str(&a->lits[5], f.side, strlen(f.side));
+		lit_str(&a->lits[6], f.price, strlen(f.price));
+		lit_str(&a->lits[7], f.quantity, strlen(f.quantity));
+		lit_str(&a->lits[8], f.order_status, strlen(f.order_status));
+		lit_str(&a->lits[9], msgs[i].body, msgs[i].len);
+		good++;
 	}
-	if (!build_arrays(a, msgs, n))
+	for (int k = 0; k < STORE_NPARAMS - 1; k++)
 	{
-		logmsg(a, "out of memory for a batch of %zu", n);
-		return false;
+		if (!lit_end(&a->lits[k]))
+		{
+			snprintf(err, errlen, "out of memory for a batch of %zu", n);
+			return XT_STORE_FAILED;
+		}
+		params[k] = a->lits[k].buf;
 	}
+	params[STORE_NPARAMS - 1] = a->name;
 	if (a->slow_store_ms > 0)
 		sleep_ms(a->slow_store_ms);
 	if (!pg_ensure(a))
-		return false;
-	params[0] = a->ids;
-	params[1] = a->bodies;
-	params[2] = a->name;
-	res = PQexecParams(a->pg, STORE_SQL, 3, NULL, params, NULL, NULL, 0);
-	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (ok)
 	{
-		long		ins = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-
+		snprintf(err, errlen, "postgresql is not reachable");
+		return XT_STORE_FAILED;
+	}
+	if (!pg_prepare(a, err, errlen))
+		return XT_STORE_FAILED;
+	if (good == 0)
+		r = XT_STORE_COMMITTED; /* every message is a dead letter: nothing to store */
+	else
+		r = pg_run(a, STORE_STMT, STORE_NPARAMS, params, &ins, "storing a batch", err, errlen);
+	if (r == XT_STORE_COMMITTED)
+	{
 		a->inserted += ins > 0 ? (uint64_t) ins : 0;
 		if (a->verbose)
 			logmsg(a, "stored batch %ld: %zu messages (ids %llu..%llu), %ld new", a->batches, n,
 				   (unsigned long long) msgs[0].id, (unsigned long long) msgs[n - 1].id, ins);
-	}
-	else
-	{
-		char		msg[512];
-		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-		snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(a->pg));
-		msg[strcspn(msg, "\n")] = '\0';
-		a->pg_errors++;
-		logmsg(a, "postgresql: storing %zu messages (ids %llu..%llu) failed [%s]: %s", n,
-			   (unsigned long long) msgs[0].id, (unsigned long long) msgs[n - 1].id,
-			   state ? state : "-", msg[0] ? msg : "no result");
-		if (PQstatus(a->pg) != CONNECTION_OK)
+		if (a->die_before_ack > 0 && a->batches == a->die_before_ack)
 		{
-			PQfinish(a->pg);
-			a->pg = NULL;
+			logmsg(a, "test hook: batch %ld committed (%zu messages, ids %llu..%llu), dying "
+				   "before XACK", a->batches, n, (unsigned long long) msgs[0].id,
+				   (unsigned long long) msgs[n - 1].id);
+			_exit(137);
 		}
 	}
-	PQclear(res);
-	if (ok && a->die_before_ack > 0 && a->batches == a->die_before_ack)
+	else if (r == XT_STORE_REFUSED && a->verbose)
+		logmsg(a, "postgresql refused %zu messages (ids %llu..%llu): %s", n,
+			   (unsigned long long) msgs[0].id, (unsigned long long) msgs[n - 1].id, err);
+	return r;
+}
+
+/* The dead-letter callback (consumer.h): one statement for the batch's dead letters. */
+static bool
+store_dead(void *ctx, const char *stream, const xt_consumer_dead *d, size_t n, char *err,
+		   size_t errlen)
+{
+	app		   *a = ctx;
+	const char *params[DEAD_NPARAMS];
+	lit		   *l = a->lits;	/* the store's literals are free again here */
+	long		ins = 0;
+
+	for (int k = 0; k < 4; k++)
+		lit_begin(&l[k]);
+	for (size_t i = 0; i < n; i++)
 	{
-		logmsg(a, "test hook: batch %ld committed (%zu messages, ids %llu..%llu), dying before "
-			   "XACK", a->batches, n, (unsigned long long) msgs[0].id,
-			   (unsigned long long) msgs[n - 1].id);
-		_exit(137);
+		lit_str(&l[0], d[i].entry_id, strlen(d[i].entry_id));
+		if (d[i].id == 0)
+			lit_null(&l[1]);
+		else
+			lit_int(&l[1], (int64_t) d[i].id);
+		lit_str(&l[2], d[i].body, d[i].len);
+		lit_str(&l[3], d[i].error, strlen(d[i].error));
 	}
-	return ok;
+	params[0] = stream;
+	for (int k = 0; k < 4; k++)
+	{
+		if (!lit_end(&l[k]))
+		{
+			snprintf(err, errlen, "out of memory for %zu dead letters", n);
+			return false;
+		}
+		params[1 + k] = l[k].buf;
+	}
+	params[5] = a->name;
+	if (!pg_ensure(a))
+	{
+		snprintf(err, errlen, "postgresql is not reachable");
+		return false;
+	}
+	if (!pg_prepare(a, err, errlen) ||
+		pg_run(a, DEAD_STMT, DEAD_NPARAMS, params, &ins, "storing dead letters", err, errlen) !=
+		XT_STORE_COMMITTED)
+		return false;
+	a->dead_letters += ins > 0 ? (uint64_t) ins : 0;
+	for (size_t i = 0; i < n; i++)
+		logmsg(a, "dead letter: stream %s entry %s: %s", stream, d[i].entry_id, d[i].error);
+	if ((size_t) ins < n)
+		logmsg(a, "%zu of these %zu dead letters were stored before", n - (size_t) ins, n);
+	return true;
 }
 
 /* ---- the program ------------------------------------------------------------------------------ */
@@ -323,7 +525,8 @@ usage(FILE *f)
 	fprintf(f,
 			"usage: " PROG " --name NAME [options]\n"
 			"Moves executions from the Redis stream (consumer group) into PostgreSQL\n"
-			"(xtrader.execution_history), acknowledging each batch after its commit.\n"
+			"(xtrader.execution_history), acknowledging each batch after its commit; a message\n"
+			"that cannot be stored goes to xtrader.execution_dead_letters with the reason.\n"
 			"\n"
 			"  --name NAME            this member's name in the group (unique per member)\n"
 			"  --redis URL            redis://[[user]:password@]host[:port][/db]"
@@ -333,7 +536,7 @@ usage(FILE *f)
 			"  --group NAME           consumer group (default " XT_CONSUMER_DEFAULT_GROUP ")\n"
 			"  --field NAME           entry field holding the message (default "
 			XT_CONSUMER_DEFAULT_FIELD ")\n"
-			"  --count N              messages per read / claim (default %d)\n"
+			"  --batch N, --count N   messages per read / claim / store transaction (default %d)\n"
 			"  --block-ms MS          XREADGROUP BLOCK (default %d)\n"
 			"  --claim-idle-ms MS     take over entries pending longer than MS (default %d)\n"
 			"  --connect-timeout-ms MS, --io-timeout-ms MS   Redis time limits\n"
@@ -366,9 +569,10 @@ log_stats(const app *a, const xt_consumer *c, const char *what)
 {
 	xt_consumer_stats s = xt_consumer_get_stats(c);
 
-	logmsg(a, "%s: delivered=%llu inserted=%llu acked=%llu claimed=%llu errors=%llu "
-		   "reconnects=%llu pg_errors=%llu pg_reconnects=%llu", what,
+	logmsg(a, "%s: delivered=%llu inserted=%llu dead_letters=%llu refused=%llu acked=%llu "
+		   "claimed=%llu errors=%llu reconnects=%llu pg_errors=%llu pg_reconnects=%llu", what,
 		   (unsigned long long) s.delivered, (unsigned long long) a->inserted,
+		   (unsigned long long) a->dead_letters, (unsigned long long) s.refused,
 		   (unsigned long long) s.acked, (unsigned long long) s.claimed,
 		   (unsigned long long) s.errors, (unsigned long long) s.reconnects,
 		   (unsigned long long) a->pg_errors, (unsigned long long) a->pg_reconnects);
@@ -381,7 +585,7 @@ main(int argc, char **argv)
 	{
 		OPT_NAME = 1000, OPT_REDIS, OPT_PG, OPT_STREAM, OPT_GROUP, OPT_FIELD, OPT_COUNT,
 		OPT_BLOCK, OPT_CLAIM, OPT_CONNECT_TO, OPT_IO_TO, OPT_STOP_AFTER, OPT_IDLE_EXIT,
-		OPT_STATS, OPT_VERBOSE, OPT_DIE_STORE, OPT_DIE_ACK, OPT_SLOW, OPT_HELP
+		OPT_STATS, OPT_VERBOSE, OPT_DIE_STORE, OPT_DIE_ACK, OPT_SLOW, OPT_HELP, OPT_BATCH
 	};
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, OPT_NAME},
@@ -403,6 +607,7 @@ main(int argc, char **argv)
 		{"die-before-ack", optional_argument, NULL, OPT_DIE_ACK},
 		{"slow-store-ms", required_argument, NULL, OPT_SLOW},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"batch", required_argument, NULL, OPT_BATCH},	/* = --count (same order as the enum) */
 		{NULL, 0, NULL, 0}
 	};
 	app			a;
@@ -451,7 +656,8 @@ main(int argc, char **argv)
 				cfg.field = optarg;
 				break;
 			case OPT_COUNT:
-				good = parse_int(optarg, 1, 100000, &v);
+			case OPT_BATCH:
+				good = parse_int(optarg, 1, XT_CONSUMER_MAX_COUNT, &v);
 				cfg.count = (int) v;
 				break;
 			case OPT_BLOCK:
@@ -519,6 +725,12 @@ main(int argc, char **argv)
 	cfg.url = redis_url;
 	cfg.name = a.name;
 	xt_redact_url(redis_url, redacted, sizeof(redacted));
+	a.parser = malloc(sizeof(*a.parser));
+	if (a.parser == NULL)
+	{
+		logmsg(&a, "out of memory");
+		return 1;
+	}
 	c = xt_consumer_create(&cfg, err, sizeof(err));
 	if (c == NULL)
 	{
@@ -560,7 +772,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		before = xt_consumer_get_stats(c);
-		n = xt_consumer_poll(c, store_batch, &a);
+		n = xt_consumer_poll(c, store_batch, store_dead, &a);
 		after = xt_consumer_get_stats(c);
 		if (xt_consumer_connected(c) && !was_connected)
 			logmsg(&a, "redis: connected to %s", redacted);
@@ -601,8 +813,10 @@ main(int argc, char **argv)
 	xt_consumer_destroy(c);
 	if (a.pg != NULL)
 		PQfinish(a.pg);
-	free(a.ids);
-	free(a.bodies);
+	for (int k = 0; k < STORE_NPARAMS; k++)
+		free(a.lits[k].buf);
+	free(a.parser);
+	free(a.parse_err);
 	return 0;
 }
 

@@ -16,8 +16,18 @@ bool
 xt_spi_transaction(XtSpiFn fn, void *ctx, void *arg, const char *who,
 				   char *last_error, size_t last_error_cap)
 {
+	return xt_spi_transaction_code(fn, ctx, arg, who, last_error, last_error_cap, NULL);
+}
+
+bool
+xt_spi_transaction_code(XtSpiFn fn, void *ctx, void *arg, const char *who,
+						char *last_error, size_t last_error_cap, int *sqlerrcode)
+{
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile bool ok = true;
+
+	if (sqlerrcode != NULL)
+		*sqlerrcode = 0;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -44,6 +54,8 @@ xt_spi_transaction(XtSpiFn fn, void *ctx, void *arg, const char *who,
 		ereport(strcmp(ed->message, last_error) == 0 ? DEBUG1 : LOG,
 				(errmsg("%s: %s", who, ed->message)));
 		strlcpy(last_error, ed->message, last_error_cap);
+		if (sqlerrcode != NULL)
+			*sqlerrcode = ed->sqlerrcode;
 		FreeErrorData(ed);
 		ok = false;
 	}

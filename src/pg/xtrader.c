@@ -46,6 +46,7 @@ int			xt_guc_broker_book_depth = 20;
 int			xt_guc_redis_maxlen = 10000000;
 int			xt_guc_redis_consumers = 3;
 int			xt_guc_consumer_claim_idle_ms = 30000;
+int			xt_guc_consumer_batch = 100;
 
 void		_PG_init(void);
 
@@ -176,6 +177,10 @@ xt_define_gucs(void)
 							"How long a consumer group message may stay pending before another member takes it over.",
 							NULL, &xt_guc_consumer_claim_idle_ms, 30000, 100, 3600000,
 							PGC_POSTMASTER, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("xtrader.consumer_batch",
+							"Messages a consumer group member reads and stores per transaction at most.",
+							NULL, &xt_guc_consumer_batch, 100, 1, 100000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xtrader");
 
 	/* one command can emit an event per resting order: the ring must hold that (persister.c) */

@@ -69,6 +69,7 @@ extern int	xt_guc_broker_book_depth;
 extern int	xt_guc_redis_maxlen;
 extern int	xt_guc_redis_consumers;
 extern int	xt_guc_consumer_claim_idle_ms;
+extern int	xt_guc_consumer_batch;
 
 /* Fractional digits a tick or lot size may have. */
 #define XT_STEP_MAX_SCALE		8
@@ -108,6 +109,9 @@ extern const XtSymbol *xt_symbol_by_id(int32 symbol_id);
 typedef void (*XtSpiFn) (void *ctx, void *arg);
 extern bool xt_spi_transaction(XtSpiFn fn, void *ctx, void *arg, const char *who,
 							   char *last_error, size_t last_error_cap);
+/* The same; on false *sqlerrcode (if not NULL) is the error's code (ERRCODE_...), else 0. */
+extern bool xt_spi_transaction_code(XtSpiFn fn, void *ctx, void *arg, const char *who,
+									char *last_error, size_t last_error_cap, int *sqlerrcode);
 
 /* ticks/lots -> exact numeric */
 extern Numeric xt_units_to_numeric(int64 units, Numeric step);

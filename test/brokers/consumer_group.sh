@@ -2,7 +2,7 @@
 # test/brokers/consumer_group.sh: the Redis consumer group "execution_processors" with the
 # standalone member xtrader-consumer (src/brokers/consumer.c + consumer_main.c), against the real
 # Redis of scripts/brokers and a PostgreSQL cluster with the xtrader extension
-# (xtrader.execution_history, xtrader.xt_store_execution_messages).
+# (xtrader.execution_history, xtrader.execution_dead_letters and their store functions).
 #
 # Needs no broker worker: it XADDs synthetic Execution messages (bodies like the WebSocket
 # Execution message, stream ids <2 x execution_id + role>-0) into a stream of its own, then:
@@ -13,6 +13,11 @@
 #      (XAUTOCLAIM, idle > 1 s); at the end every id is in the table exactly once with the body
 #      and columns published, nothing is pending, c3 and c4 have nothing pending;
 #   C. a Redis SIGKILL + start while two members run and messages are added: nothing lost;
+#   E. poison messages among good ones (not JSON, a field missing, a price PostgreSQL refuses,
+#      bytes that are not UTF-8, an entry without the field, an entry id that is not <id>-0):
+#      the good ones are stored, each poison one is in xtrader.execution_dead_letters once with
+#      its reason, nothing stays pending, and the members go on with the messages after them;
+#      a second group reading the same stream stores nothing twice;
 #   D. no password in the logs (Redis URL, PostgreSQL connection string), SIGTERM exits 0.
 # Prints "ok N - ..." / "not ok N - ..." and ends with "N passed, N failed"; exit 1 on failure.
 # About 30 s.
@@ -37,12 +42,14 @@ RUN=$(date +%s)-$$
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xt-consumer-test.XXXXXX")
 S1="xt:test:consumer:$RUN:a"
 S2="xt:test:consumer:$RUN:b"
+S3="xt:test:consumer:$RUN:e"
 GROUP="xt-test-cg-$RUN"
 P="ct$RUN"                     # member name prefix
 # message ids of this run: below 2^53, even base (the role is the low bit), 200000 ids wide
 BASE=$(( ( ($(date +%s) % 1000000) * 10000 + $$ % 10000 ) * 200000 ))
 A_LO=$((BASE + 2)); A_HI=$((BASE + 3001))            # phases A + B: 3000 messages
 C_LO=$((BASE + 100002)); C_HI=$((BASE + 101001))     # phase C: 1000 messages
+E_LO=$((BASE + 150002)); E_HI=$((BASE + 150601))     # phase E: 600 ids, 6 of them poison
 REDIS_URL="redis://127.0.0.1:$XT_REDIS_PORT"
 
 n=0; passed=0; failed=0
@@ -161,7 +168,7 @@ CREATE TEMP TABLE e (id bigint, body text);
 \copy e FROM '$WORK/expected.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 SELECT count(*) FILTER (WHERE h.message_id IS NULL) || ' ' ||
        count(*) FILTER (WHERE h.message_id IS NOT NULL AND NOT (
-             h.body = e.body::jsonb
+             h.body::text = e.body
          AND h.execution_id = e.id / 2
          AND h.role = CASE WHEN e.id % 2 = 0 THEN 'taker' ELSE 'maker' END
          AND h.order_id = (e.body::jsonb #>> '{execution_report,order_id}')::bigint
@@ -207,9 +214,10 @@ cleanup() {
   local pid d
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
   wait 2>/dev/null
-  if xt_redis_ping; then rcli DEL "$S1" "$S2" >/dev/null 2>&1; fi
+  if xt_redis_ping; then rcli DEL "$S1" "$S2" "$S3" >/dev/null 2>&1; fi
   if [ -n "${PGHOST:-}" ]; then
     q "DELETE FROM xtrader.execution_history WHERE message_id BETWEEN $BASE AND $((BASE + 199999))" >/dev/null
+    q "DELETE FROM xtrader.execution_dead_letters WHERE stream IN ('$S1', '$S2', '$S3')" >/dev/null
   fi
   if [ -n "$REDIS_STARTED_DIR" ]; then XT_STATE_DIR=$REDIS_STARTED_DIR scripts/brokers stop redis >/dev/null 2>&1; fi
   [ "$PG_STARTED" = 1 ] && scripts/cluster stop >/dev/null 2>&1
@@ -255,12 +263,14 @@ fi
 eval "$(scripts/cluster env)"
 has_store() {
   [ "$(q "SELECT to_regclass('xtrader.execution_history') IS NOT NULL
-             AND to_regprocedure('xtrader.xt_store_execution_messages(bigint[],text[],text)') IS NOT NULL")" = t ]
+             AND to_regclass('xtrader.execution_dead_letters') IS NOT NULL
+             AND to_regprocedure('xtrader.xt_store_executions(bigint[],bigint[],text[],bigint[],text[],text[],numeric[],numeric[],text[],text[],text)') IS NOT NULL
+             AND to_regprocedure('xtrader.xt_store_dead_letters(text,text[],bigint[],text[],text[],text)') IS NOT NULL")" = t ]
 }
 has_store || q "CREATE EXTENSION IF NOT EXISTS xtrader" >/dev/null
-if has_store; then ok "postgresql on port $XT_PGPORT has xtrader.execution_history + xt_store_execution_messages"
+if has_store; then ok "postgresql on port $XT_PGPORT has xtrader.execution_history, execution_dead_letters and their store functions"
 else
-  notok "postgresql on port $XT_PGPORT has xtrader.execution_history + xt_store_execution_messages" \
+  notok "postgresql on port $XT_PGPORT has xtrader.execution_history, execution_dead_letters and their store functions" \
     "$(q "SELECT extversion FROM pg_extension WHERE extname = 'xtrader'") (cluster: $XT_STATE_DIR)"
   finish
 fi
@@ -372,6 +382,106 @@ else
   check "nothing lost across the redis restart: every id once, bodies as published" \
     test "${miss:-x}:${mism:-x}:${extra:-x}" = "0:0:0"
 fi
+
+# ---- E. poison messages: dead letters, and the group goes on ------------------------------------
+
+# ids E_LO..E_HI, good ones with six poison entries among them (the numbers: offsets from E_LO)
+P_JSON=$((E_LO + 40)); P_FIELD=$((E_LO + 141)); P_PRICE=$((E_LO + 250)); P_UTF8=$((E_LO + 333))
+P_NOFIELD=$((E_LO + 420)); P_ENTRY="$((E_LO + 421))-5"
+NOT_UTF8=$'\xff\xfe'
+poison_of() {
+  case $1 in
+    "$P_JSON") printf '%s' 'not json {"type":"Execution"' ;;
+    "$P_FIELD") body_of "$1"; printf '%s' "${BODY/\"price\":/\"prix\":}" ;;          # no price
+    "$P_PRICE") body_of "$1"; printf '%s' "$BODY" | sed 's/"price":"[^"]*"/"price":"1e999999"/' ;;  # a decimal numeric cannot hold: PostgreSQL refuses it
+    "$P_UTF8") body_of "$1"; printf '%s' "${BODY/\"symbol\":\"/\"symbol\":\"$NOT_UTF8}" ;;
+    *) return 1 ;;
+  esac
+}
+{
+  for ((id = E_LO; id <= E_HI; id++)); do
+    if [ "$id" = "$P_NOFIELD" ]; then
+      printf '*5\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$5\r\nother\r\n$1\r\nx\r\n' \
+        ${#S3} "$S3" $((${#id} + 2)) "$id-0"
+      continue
+    fi
+    if B=$(poison_of "$id"); then BODY=$B; else body_of "$id"; fi
+    printf '*5\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$4\r\ndata\r\n$%d\r\n%s\r\n' \
+      ${#S3} "$S3" $((${#id} + 2)) "$id-0" "$(printf '%s' "$BODY" | wc -c)" "$BODY"
+    if [ "$id" = $((P_NOFIELD + 1)) ]; then    # and an entry id that is not <message id>-0
+      printf '*5\r\n$4\r\nXADD\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$4\r\ndata\r\n$2\r\n{}\r\n' \
+        ${#S3} "$S3" ${#P_ENTRY} "$P_ENTRY"
+    fi
+  done
+} >"$WORK/poison.resp"
+out=$(LC_ALL=C timeout 20 redis-cli -h 127.0.0.1 -p "$XT_REDIS_PORT" --pipe <"$WORK/poison.resp" 2>&1)
+DETAIL="$out; XLEN $(rcli_retry XLEN "$S3")"
+check "XADD 595 good and 6 poison entries into $S3" test "$(rcli_retry XLEN "$S3")" = 601
+E_GOOD=$((E_HI - E_LO + 1 - 5))          # 600 ids, 5 of them poison (the 6th has its own entry id)
+
+start_member e1 "$P-e1" "$S3" --claim-idle-ms 1000; PID_E1=$LAST_PID
+start_member e2 "$P-e2" "$S3" --claim-idle-ms 1000; PID_E2=$LAST_PID
+dead_rows() { q "SELECT count(*) FROM xtrader.execution_dead_letters WHERE stream = '$S3'"; }
+drained3() {
+  [ "$(rows_between "$E_LO" "$E_HI")" = "$E_GOOD" ] && [ "$(dead_rows)" = 6 ] &&
+    [ "$(pending_total "$S3")" = 0 ]
+}
+xt_wait_for 60 drained3
+DETAIL="rows $(rows_between "$E_LO" "$E_HI") of $E_GOOD, dead letters $(dead_rows) of 6, pending $(pending_total "$S3"); $(grep -h 'dead letter\|refused' "$WORK/e1.log" "$WORK/e2.log" | tail -n 8)"
+check "the $E_GOOD good messages are stored, the 6 poison entries are dead letters, nothing pending" drained3
+# the good ones must be exactly what was published (the poison ids are not in the table)
+gen_tsv "$E_LO" "$E_HI" | grep -v -E "^($P_JSON|$P_FIELD|$P_PRICE|$P_UTF8|$P_NOFIELD)	" >"$WORK/expected.e.tsv"
+mism=$(psql -X -v ON_ERROR_STOP=1 -Atq 2>&1 <<SQL
+CREATE TEMP TABLE e (id bigint, body text);
+\copy e FROM '$WORK/expected.e.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
+SELECT count(*) FILTER (WHERE h.message_id IS NULL OR h.body::jsonb <> e.body::jsonb
+                          OR h.body::text <> e.body) || ' ' ||
+       (SELECT count(*) FROM xtrader.execution_history x WHERE x.message_id BETWEEN $E_LO AND $E_HI
+           AND x.message_id NOT IN (SELECT id FROM e))
+  FROM e LEFT JOIN xtrader.execution_history h ON h.message_id = e.id;
+SQL
+)
+DETAIL="missing or different: ${mism% *}, stored that should not be: ${mism#* }"
+check "every good message stored once, byte for byte as published; no poison id in execution_history" \
+  test "$mism" = "0 0"
+
+dl() { q "SELECT coalesce(message_id::text, 'NULL') || '|' || (body = \$b\$$2\$b\$) || '|' || error || '|' || (consumer LIKE '$P-e_')
+            FROM xtrader.execution_dead_letters WHERE stream = '$S3' AND entry_id = '$1'"; }
+dl_json=$(dl "$P_JSON-0" "$(poison_of "$P_JSON")")
+dl_field=$(dl "$P_FIELD-0" "$(poison_of "$P_FIELD")")
+dl_price=$(dl "$P_PRICE-0" "$(poison_of "$P_PRICE")")
+dl_nofield=$(dl "$P_NOFIELD-0" "")
+dl_entry=$(dl "$P_ENTRY" "{}")
+dl_utf8=$(q "SELECT message_id || '|' || (body LIKE '%\"symbol\":\"\\\\xff\\\\xfe%') || '|' || error
+               FROM xtrader.execution_dead_letters WHERE stream = '$S3' AND entry_id = '$P_UTF8-0'")
+DETAIL=$(printf 'not JSON: %s\nno price: %s\nprice 1e999999: %s\nnot UTF-8: %s\nno field: %s\nentry id %s: %s' \
+  "$dl_json" "$dl_field" "$dl_price" "$dl_utf8" "$dl_nofield" "$P_ENTRY" "$dl_entry")
+check "each dead letter has its message id, the body as received and the reason" eval '
+  [[ $dl_json == "$P_JSON|true|not valid JSON: "*"|true" ]] &&
+  [[ $dl_field == "$P_FIELD|true|execution_report.price is missing|true" ]] &&
+  [[ $dl_price == "$P_PRICE|true|"*"numeric"*"|true" ]] &&
+  [[ $dl_utf8 == "$P_UTF8|true|not valid JSON: invalid UTF-8"*"written as \\xNN)" ]] &&
+  [[ $dl_nofield == "$P_NOFIELD|true|stream entry has no string field \"data\"|true" ]] &&
+  [[ $dl_entry == "NULL|true|stream entry id $P_ENTRY is not <message id>-0|true" ]]'
+kill -TERM "$PID_E1" "$PID_E2" 2>/dev/null
+wait_exit "$PID_E1" 10; rc1=$?
+wait_exit "$PID_E2" 10; rc2=$?
+ref=$(( $(stat_of e1 refused) + $(stat_of e2 refused) ))
+dlc=$(( $(stat_of e1 dead_letters) + $(stat_of e2 dead_letters) ))
+DETAIL="exit $rc1/$rc2, batches refused by postgresql $ref, dead letters stored $dlc"
+check "the members went on (exit 0 on SIGTERM); postgresql's refusal was isolated by splitting (refused >= 2), 6 dead letters stored" \
+  eval '[ "$rc1:$rc2" = "0:0" ] && [ "$ref" -ge 2 ] && [ "$dlc" = 6 ]'
+
+# a second group reads the same stream from the start: everything again, nothing stored twice
+GROUP_SAVE=$GROUP; GROUP="$GROUP-again"
+start_member e3 "$P-e3" "$S3" --claim-idle-ms 1000 --idle-exit-ms 1500
+wait_exit "$LAST_PID" 30; rc=$?
+again=$(q "SELECT count(*) || ' ' || count(DISTINCT entry_id) FROM xtrader.execution_dead_letters WHERE stream = '$S3'")
+ins3=$(stat_of e3 inserted); dl3=$(stat_of e3 dead_letters); del3=$(stat_of e3 delivered)
+DETAIL="exit $rc, dead letters (rows, distinct entries) $again, e3 delivered $del3, inserted $ins3, new dead letters $dl3, pending $(pending_total "$S3")"
+check "a second group over the same stream: every entry once in each table (copies ignored), all acknowledged" \
+  eval '[ "$rc" = 0 ] && [ "$again" = "6 6" ] && [ "$(rows_between "$E_LO" "$E_HI")" = "$E_GOOD" ] && [ "${ins3:-x}:${dl3:-x}" = "0:0" ] && [ "${del3:-0}" -ge "$E_GOOD" ] && [ "$(pending_total "$S3")" = 0 ]'
+GROUP=$GROUP_SAVE
 
 # ---- D. logs without passwords; SIGTERM while nothing answers -----------------------------------
 
