@@ -126,10 +126,16 @@ build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS
 # a changed test helper header rebuilds the broker tests
 build/brokers/%: $(wildcard test/brokers/*.h)
 
+# the brokers' reader of chaos_pg.sh and bench/brokers/catchup.sh needs the client libraries only
+build/brokers/broker_dump: test/brokers/broker_dump.c $(wildcard test/brokers/*.h src/brokers/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(BROKER_CFLAGS) -o $@ $< $(BROKER_LIBS)
+
 # ---- xtrader-consumer: a consumer-group member for another host (libpq) -------------------------
 CONSUMER_PROG_SRCS = src/brokers/consumer_main.c src/brokers/consumer.c src/brokers/redis_conn.c \
-                     src/brokers/broker_url.c
-build/xtrader-consumer: $(CONSUMER_PROG_SRCS) $(wildcard src/brokers/*.h)
+                     src/brokers/broker_url.c src/brokers/exec_msg.c src/net/json.c \
+                     src/common/utf8.c src/common/decimal.c
+build/xtrader-consumer: $(CONSUMER_PROG_SRCS) $(wildcard src/brokers/*.h) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(CORE_WARN) -Wmissing-prototypes -O2 -g -D_GNU_SOURCE -DXT_CONSUMER_PROGRAM \
 	  -Isrc -I$(shell $(PG_CONFIG) --includedir) -o $@ $(CONSUMER_PROG_SRCS) -lhiredis -lpq
@@ -153,17 +159,24 @@ build/bench/%: bench/engine/%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(CORE_LIBS)
 
-.PHONY: bench-engine bench-brokers
+.PHONY: bench-engine bench-brokers bench-catchup
 bench-engine: build/bench/bench_engine
 	build/bench/bench_engine $(BENCH_ARGS)
 
-build/bench/bench_brokers: bench/brokers/bench_brokers.c $(BROKER_SRCS) $(wildcard src/brokers/*.h)
+# the publishers (src/brokers/publisher.h) and what they use; not the consumer group's code
+PUB_SRCS = $(addprefix src/brokers/,broker_url.c redis_conn.c redis_pub.c kafka_pub.c amqp_pub.c)
+build/bench/bench_brokers: bench/brokers/bench_brokers.c $(PUB_SRCS) $(wildcard src/brokers/*.h)
 	@mkdir -p $(dir $@)
-	$(CORE_CC) $(BENCH_CFLAGS) -D_GNU_SOURCE -o $@ $< $(BROKER_SRCS) $(BROKER_LIBS)
+	$(CORE_CC) $(BENCH_CFLAGS) -D_GNU_SOURCE -o $@ $< $(PUB_SRCS) $(BROKER_LIBS)
 
 # needs the servers: scripts/brokers start
 bench-brokers:
 	bench/brokers/run.sh $(BENCH_ARGS)
+
+# the broker workers' catch-up after an outage; a private cluster and brokers of its own, the
+# extension installed last (make install); BENCH_ARGS="--quick" for a smoke run
+bench-catchup: build/bench/bench_brokers
+	bench/brokers/catchup.sh $(BENCH_ARGS)
 
 .PHONY: clean-build
 clean: clean-build

@@ -13,10 +13,14 @@
  * The publisher side calls xt_pub_publish_batch with batches of B and counts confirmed messages.
  * Every run uses fresh stream/topic/exchange names; RabbitMQ runs publish to a durable topic
  * exchange with one durable queue bound to "#" (so messages are persisted, as in production),
- * purged between runs. Each side runs --reps times (alternating); the median is reported.
+ * purged between runs. Kafka topics are created (and have a leader) before either side's clock
+ * starts, as the workers' topic already exists in production. Each side runs --reps times
+ * (alternating); the median is reported.
  *
  * Usage: bench_brokers [--broker redis|kafka|amqp|all] [--msgs N] [--batch B] [--size S]
  *                      [--reps R]
+ * Brokers on 127.0.0.1, ports from XT_REDIS_PORT (6379), XT_KAFKA_PORT (9092) and
+ * XT_RABBITMQ_PORT (5672), as scripts/brokers runs them.
  * Prints one line per broker:
  *   bench=brokers broker=redis msgs=... batch=... size=... msgs_per_s=... baseline_per_s=...
  *   ratio=... target_per_s=... target_met=yes|no
@@ -44,6 +48,12 @@ static int	reps = 3;
 static xt_pub_msg *msgs;
 static char run_tag[48];
 static int	run_no;
+static int	redis_port = 6379;
+static int	kafka_port = 9092;
+static int	amqp_port = 5672;
+static char redis_url[64];
+static char kafka_url[64];
+static char amqp_url[96];
 
 static double
 now_s(void)
@@ -55,6 +65,14 @@ now_s(void)
 }
 
 static const char *syms[] = {"BTC-KRW", "ETH-KRW", "XRP-KRW"};
+
+static int
+env_port(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? atoi(v) : dflt;
+}
 
 static void
 make_messages(void)
@@ -144,7 +162,7 @@ static double
 redis_baseline(const char *stream)
 {
 	struct timeval tv = {30, 0};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", 6379, tv);
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
 	size_t		done = 0;
 	double		t0,
 				dt;
@@ -188,7 +206,7 @@ static void
 redis_del(const char *stream)
 {
 	struct timeval tv = {10, 0};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", 6379, tv);
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
 
 	if (c && !c->err)
 		freeReplyObject(redisCommand(c, "DEL %s", stream));
@@ -218,7 +236,7 @@ kafka_baseline(const char *topic)
 	double		t0,
 				dt;
 
-	rd_kafka_conf_set(conf, "bootstrap.servers", "127.0.0.1:9092", err, sizeof(err));
+	rd_kafka_conf_set(conf, "bootstrap.servers", kafka_url, err, sizeof(err));
 	rd_kafka_conf_set(conf, "acks", "all", err, sizeof(err));
 	rd_kafka_conf_set_dr_msg_cb(conf, kafka_dr);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
@@ -251,6 +269,45 @@ kafka_baseline(const char *topic)
 	return (double) kafka_ok / dt;
 }
 
+/*
+ * Have the broker create topic (auto.create.topics.enable, the producer's metadata request for
+ * it) and wait until every partition has a leader, at most 15 s: false if it did not happen.
+ */
+static bool
+kafka_create_topic(const char *topic)
+{
+	char		err[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *t;
+	bool		ready = false;
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", kafka_url, err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	if (rk == NULL)
+		return false;
+	t = rd_kafka_topic_new(rk, topic, NULL);
+	for (double deadline = now_s() + 15; !ready && now_s() < deadline;)
+	{
+		const struct rd_kafka_metadata *md;
+
+		if (rd_kafka_metadata(rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		{
+			ready = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+				md->topics[0].partition_cnt > 0;
+			for (int i = 0; ready && i < md->topics[0].partition_cnt; i++)
+				ready = md->topics[0].partitions[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+					md->topics[0].partitions[i].leader >= 0;
+			rd_kafka_metadata_destroy(md);
+		}
+		if (!ready)
+			usleep(100 * 1000);
+	}
+	rd_kafka_topic_destroy(t);
+	rd_kafka_destroy(rk);
+	return ready;
+}
+
 /* ---- RabbitMQ baseline ------------------------------------------------------------------------------- */
 
 static amqp_connection_state_t
@@ -260,7 +317,7 @@ amqp_open(void)
 	amqp_socket_t *s = amqp_tcp_socket_new(conn);
 	struct timeval tv = {30, 0};
 
-	if (amqp_socket_open_noblock(s, "127.0.0.1", 5672, &tv) != AMQP_STATUS_OK)
+	if (amqp_socket_open_noblock(s, "127.0.0.1", amqp_port, &tv) != AMQP_STATUS_OK)
 		return NULL;
 	amqp_set_rpc_timeout(conn, &tv);
 	if (amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest",
@@ -413,15 +470,17 @@ bench_one(which w)
 				fresh_name(a, sizeof(a), "xt:bench:%s:%d");
 				fresh_name(b, sizeof(b), "xt:bench:%s:%d");
 				base[r] = redis_baseline(b);
-				pub[r] = run_publisher(XT_PUB_REDIS, "redis://127.0.0.1:6379", a);
+				pub[r] = run_publisher(XT_PUB_REDIS, redis_url, a);
 				redis_del(a);
 				redis_del(b);
 				break;
 			case B_KAFKA:
 				fresh_name(a, sizeof(a), "xt-bench-%s-%d");
 				fresh_name(b, sizeof(b), "xt-bench-%s-%d");
+				if (!kafka_create_topic(a) || !kafka_create_topic(b))
+					fprintf(stderr, "kafka: topics not ready, their creation is timed\n");
 				base[r] = kafka_baseline(b);
-				pub[r] = run_publisher(XT_PUB_KAFKA, "127.0.0.1:9092", a);
+				pub[r] = run_publisher(XT_PUB_KAFKA, kafka_url, a);
 				break;
 			case B_AMQP:
 				fresh_name(a, sizeof(a), "xt.bench.%s.%d");
@@ -429,7 +488,7 @@ bench_one(which w)
 				if (!amqp_setup(a) || !amqp_setup(b))
 					fprintf(stderr, "amqp setup failed\n");
 				base[r] = amqp_baseline(b);
-				pub[r] = run_publisher(XT_PUB_AMQP, "amqp://guest:guest@127.0.0.1:5672/", a);
+				pub[r] = run_publisher(XT_PUB_AMQP, amqp_url, a);
 				amqp_teardown(a);
 				amqp_teardown(b);
 				break;
@@ -482,6 +541,12 @@ main(int argc, char **argv)
 				XT_PUB_MAX_BATCH);
 		return 2;
 	}
+	redis_port = env_port("XT_REDIS_PORT", redis_port);
+	kafka_port = env_port("XT_KAFKA_PORT", kafka_port);
+	amqp_port = env_port("XT_RABBITMQ_PORT", amqp_port);
+	snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%d", redis_port);
+	snprintf(kafka_url, sizeof(kafka_url), "127.0.0.1:%d", kafka_port);
+	snprintf(amqp_url, sizeof(amqp_url), "amqp://guest:guest@127.0.0.1:%d/", amqp_port);
 	snprintf(run_tag, sizeof(run_tag), "%ld-%d", (long) time(NULL), (int) getpid());
 	make_messages();
 	if (strcmp(broker, "all") == 0 || strcmp(broker, "redis") == 0)

@@ -11,13 +11,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 BIN=build/bench/bench_brokers
-CC=${CORE_CC:-cc}
 
-mkdir -p build/bench
-# same flags as the Makefile's BENCH_CFLAGS plus the broker libraries
-$CC -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla -O3 -DNDEBUG -D_GNU_SOURCE \
-  -Isrc -Itest/unit -o "$BIN" bench/brokers/bench_brokers.c src/brokers/*.c \
-  -lhiredis -lrdkafka -lrabbitmq -lcrypto -lm
+make -s "$BIN"
 
 started=()
 for b in redis rabbitmq kafka; do
@@ -27,7 +22,7 @@ for b in redis rabbitmq kafka; do
   fi
 done
 cleanup() {
-  timeout 60 scripts/brokers kafka-cli TopicCommand --bootstrap-server 127.0.0.1:9092 \
+  timeout 60 scripts/brokers kafka-cli TopicCommand --bootstrap-server "127.0.0.1:${XT_KAFKA_PORT:-9092}" \
     --delete --topic 'xt-bench-.*' >/dev/null 2>&1 || true
   for b in "${started[@]}"; do scripts/brokers stop "$b" >&2 || true; done
 }

@@ -519,11 +519,16 @@ class Chaos:
         rc, out, _ = self.brokers("kill", name)
         self.check(rc == 0, "%s: scripts/brokers kill %s (%s)" % (label, name, out))
         a0 = self.load.count()
+        t_kill = now()
         samples = self.observe(3.0)
         s_before = next((x for x in reversed(samples) if x is not None), None)
+        # a batch in flight when the broker died ends within the worker's I/O timeout (5 s)
+        while (s_before is None or s_before.get(b, "state") == "live") and now() - t_kill < 8.0:
+            s_before = self.sample() or s_before
+            time.sleep(SAMPLE_S)
         self.check(self.load.count() - a0 > 0 and s_before is not None and s_before.get(b, "state") != "live",
-                   "%s: trading with %s down (%d orders in 3 s; %s)" % (
-                       label, name, self.load.count() - a0, describe(s_before, b)))
+                   "%s: trading with %s down (%d orders in %.1f s; %s)" % (
+                       label, name, self.load.count() - a0, now() - t_kill, describe(s_before, b)))
         cur_before = s_before.get(b, "cursor", 0) if s_before else 0
         t0 = now()
         if how == "restart":

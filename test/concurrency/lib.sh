@@ -2,9 +2,10 @@
 #
 #   xt_suite_init       refuse a cluster we may not wreck, connect (PG* from scripts/cluster env)
 #   sql / sql_at        psql against that cluster (quiet, stops at the first error)
-#   check BOOL LABEL    one TAP-style line "ok N - LABEL" / "not ok N - LABEL"
 #   wait_ready SECS     poll xt_stats().state until 'ready' (bounded)
 #   wait_settled        wait_ready, if the extension exists (before dropping it)
+#                       (these three come from scripts/lib/pg.sh)
+#   check BOOL LABEL    one TAP-style line "ok N - LABEL" / "not ok N - LABEL"
 #   run_invariants      the SQL invariants of test/concurrency/invariants.sql as check lines
 #   suite_done          the closing line "N passed, N failed"; returns non-zero on failure
 #
@@ -15,6 +16,8 @@
 SUITE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 XT_PGPORT_GIVEN=${XT_PGPORT:-}
 . "$SUITE_DIR/../../scripts/lib/common.sh"
+# shellcheck source=scripts/lib/pg.sh
+. "$SUITE_DIR/../../scripts/lib/pg.sh"      # sql, sql_at, wait_ready, wait_settled
 
 T_N=0
 T_PASS=0
@@ -31,9 +34,6 @@ xt_suite_init() {
   "$XT_ROOT/scripts/cluster" status >/dev/null || xt_die "the cluster on port $XT_PGPORT is not running (scripts/cluster start)"
 }
 
-sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-sql_at() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-
 check() {
   local cond=$1; shift
   T_N=$((T_N + 1))
@@ -41,26 +41,6 @@ check() {
     T_PASS=$((T_PASS + 1)); echo "ok $T_N - $*"
   else
     T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"
-  fi
-}
-
-# wait_ready SECS: true once the engine answers 'ready' (connection errors while the server
-# restarts count as not ready yet).
-wait_ready() {
-  local deadline=$((SECONDS + $1)) st
-  while [ $SECONDS -lt $deadline ]; do
-    st=$(psql -X -At -c "SELECT state FROM xtrader.xt_stats()" 2>/dev/null || true)
-    [ "$st" = ready ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# wait_settled: if the extension exists, let the engine finish a recovery in progress first (a
-# DROP EXTENSION meanwhile would deadlock with the engine's reads of the journal).
-wait_settled() {
-  if [ "$(sql_at -c "SELECT count(*) FROM pg_extension WHERE extname = 'xtrader'")" = 1 ]; then
-    wait_ready 60 || true
   fi
 }
 
