@@ -65,6 +65,7 @@ typedef struct BrokerWorker
 	uint64		cursor;			/* last confirmed execution message id (as stored) */
 	uint64		market_cursor;	/* last confirmed market data message id (as stored) */
 	XtMarketFeed *feed;			/* Kafka, RabbitMQ: order book and ticker messages */
+	int			market_deferred;	/* execution rounds since the last market data round */
 	bool		cursor_loaded;
 	bool		was_down;		/* a batch or health check failed since the last success */
 	TimestampTz next_health;	/* when the broker is down: next check */
@@ -429,7 +430,15 @@ broker_round_market(BrokerWorker *w)
 	return confirmed == (size_t) fill.n && fill.more;
 }
 
-/* One round of each stream; true if there may be more to do at once. */
+/* Rounds of market data per rounds of executions while the executions have a backlog. */
+#define BROKER_MARKET_SHARE 4
+
+/*
+ * One round of executions and, usually, one of market data; true if there may be more to do at
+ * once. Executions come first: while they have a backlog (a broker just came back) the market
+ * data gets one round in BROKER_MARKET_SHARE, so the stream consumers act on catches up sooner,
+ * and the order books, each a full snapshot, follow without ever starving.
+ */
 static bool
 broker_round(BrokerWorker *w)
 {
@@ -437,6 +446,9 @@ broker_round(BrokerWorker *w)
 
 	if (w->feed == NULL || xt_pub_get_state(w->pub) != XT_PUB_LIVE)
 		return more;
+	if (more && ++w->market_deferred < BROKER_MARKET_SHARE)
+		return true;
+	w->market_deferred = 0;
 	return broker_round_market(w) || more;
 }
 
