@@ -119,12 +119,13 @@ BROKER_NAMES  = $(sort $(basename $(notdir $(wildcard test/brokers/test_*.c))))
 BROKER_LIBS   = -lhiredis -lrdkafka -lrabbitmq -lcrypto -lm
 BROKER_CFLAGS = $(CORE_WARN) -O2 -g -D_GNU_SOURCE $(CORE_INC)
 
-build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS) $(wildcard src/brokers/*.h)
+# (a pattern rule's prerequisites must all be in the rule with the recipe: a second recipe-less
+# pattern rule for the same target is never consulted, so a changed test helper header rebuilt
+# nothing)
+build/brokers/%: test/brokers/%.c $(BROKER_SRCS) $(CORE_SRCS_ALL) $(CORE_HEADERS) \
+                 $(wildcard src/brokers/*.h test/brokers/*.h)
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(BROKER_CFLAGS) -o $@ $< $(BROKER_SRCS) $(CORE_SRCS_ALL) $(BROKER_LIBS)
-
-# a changed test helper header rebuilds the broker tests
-build/brokers/%: $(wildcard test/brokers/*.h)
 
 # the brokers' reader of chaos_pg.sh and bench/brokers/catchup.sh needs the client libraries only
 build/brokers/broker_dump: test/brokers/broker_dump.c $(wildcard test/brokers/*.h src/brokers/*.h)

@@ -38,14 +38,6 @@
 
 #include <errno.h>
 
-static int
-env_port(const char *name, int dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? atoi(v) : dflt;
-}
-
 /* Prints one output line; raw tabs/newlines/NULs in key or body become '?'. */
 static void
 emit(uint64_t id, const char *key, size_t klen, const char *body, size_t blen, const char *meta)
@@ -104,7 +96,7 @@ static redisContext *
 redis_open(void)
 {
 	struct timeval tv = {5, 0};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", env_port("XT_REDIS_PORT", 6379), tv);
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", t_redis_port, tv);
 
 	if (c == NULL || c->err)
 	{
@@ -211,7 +203,7 @@ kafka_consumer(void)
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_t *rk;
 
-	snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d", env_port("XT_KAFKA_PORT", 9092));
+	snprintf(bootstrap, sizeof(bootstrap), "%s", T_KAFKA);
 	snprintf(group, sizeof(group), "xt-broker-dump-%s", t_run);
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)) ||
 		rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err)) ||
@@ -531,7 +523,7 @@ amqp_open_port(t_amqp *t)
 	t->conn = amqp_new_connection();
 	s = amqp_tcp_socket_new(t->conn);
 	if (s == NULL ||
-		amqp_socket_open_noblock(s, "127.0.0.1", env_port("XT_RABBITMQ_PORT", 5672), &tv)
+		amqp_socket_open_noblock(s, "127.0.0.1", t_amqp_port, &tv)
 		!= AMQP_STATUS_OK)
 	{
 		fprintf(stderr, "amqp: cannot connect\n");

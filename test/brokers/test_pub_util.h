@@ -29,11 +29,32 @@
 
 #include "brokers/publisher.h"
 
-#define T_REDIS_URL "redis://127.0.0.1:6379"
-#define T_AMQP_URL	"amqp://guest:guest@127.0.0.1:5672/"
-#define T_KAFKA		"127.0.0.1:9092"
+/* The brokers of scripts/brokers: 127.0.0.1 on XT_REDIS_PORT, XT_RABBITMQ_PORT, XT_KAFKA_PORT
+ * (6379, 5672, 9092 when unset), so the tests also run against a private set. */
+#define T_REDIS_URL t_redis_url
+#define T_AMQP_URL	t_amqp_url
+#define T_KAFKA		t_kafka
 
 static char t_run[48];			/* per-run token for names */
+static int	t_redis_port;
+static int	t_amqp_port;
+static char t_redis_url[64];
+static char t_amqp_url[80];
+static char t_kafka[32];
+
+/* The port in environment variable name, or dflt when it is unset or not a port. */
+static inline int
+t_env_port(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+	char	   *end;
+	long		port;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	port = strtol(v, &end, 10);
+	return *end == '\0' && port > 0 && port <= 65535 ? (int) port : dflt;
+}
 
 __attribute__((constructor)) static void
 t_setup(void)
@@ -41,6 +62,11 @@ t_setup(void)
 	/* a write to a socket the broker closed must fail with EPIPE (PostgreSQL ignores it too) */
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(t_run, sizeof(t_run), "%ld-%d", (long) time(NULL), (int) getpid());
+	t_redis_port = t_env_port("XT_REDIS_PORT", 6379);
+	t_amqp_port = t_env_port("XT_RABBITMQ_PORT", 5672);
+	snprintf(t_redis_url, sizeof(t_redis_url), "redis://127.0.0.1:%d", t_redis_port);
+	snprintf(t_amqp_url, sizeof(t_amqp_url), "amqp://guest:guest@127.0.0.1:%d/", t_amqp_port);
+	snprintf(t_kafka, sizeof(t_kafka), "127.0.0.1:%d", t_env_port("XT_KAFKA_PORT", 9092));
 }
 
 static inline double
@@ -198,7 +224,7 @@ static inline bool
 t_redis_read(const char *stream, t_seen *out)
 {
 	struct timeval tv = {5, 0};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", 6379, tv);
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", t_redis_port, tv);
 	char		start[48] = "-";
 	bool		ok = true;
 
@@ -250,7 +276,7 @@ static inline long long
 t_redis_int(const char *cmd, const char *arg)
 {
 	struct timeval tv = {5, 0};
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", 6379, tv);
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", t_redis_port, tv);
 	long long	v = -1;
 
 	if (c && !c->err)
@@ -297,7 +323,7 @@ t_amqp_open(t_amqp *t)
 	memset(t, 0, sizeof(*t));
 	t->conn = amqp_new_connection();
 	s = amqp_tcp_socket_new(t->conn);
-	if (amqp_socket_open_noblock(s, "127.0.0.1", 5672, &tv) != AMQP_STATUS_OK)
+	if (amqp_socket_open_noblock(s, "127.0.0.1", t_amqp_port, &tv) != AMQP_STATUS_OK)
 		return false;
 	amqp_set_rpc_timeout(t->conn, &tv);
 	amqp_set_handshake_timeout(t->conn, &tv);

@@ -343,7 +343,7 @@ XT_TEST(redis_trimmed_resend_is_confirmed)
 	/* exact trim to the newest 50 (as MAXLEN ~ does over time), then resend the oldest */
 	{
 		struct timeval tv = {5, 0};
-		redisContext *c = redisConnectWithTimeout("127.0.0.1", 6379, tv);
+		redisContext *c = redisConnectWithTimeout("127.0.0.1", t_redis_port, tv);
 		redisReply *r = redisCommand(c, "XTRIM %s MAXLEN 50", stream);
 
 		XT_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 150);
