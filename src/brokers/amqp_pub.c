@@ -38,6 +38,7 @@
 #include <amqp_tcp_socket.h>
 
 #include "brokers/publisher.h"
+#include "common/clock.h"
 
 #define XT_AMQP_CHANNEL		1
 #define XT_AMQP_FRAME_MAX	131072
@@ -62,15 +63,6 @@ enum
 	TAG_ACKED,
 	TAG_NACKED
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timeval
 ms_to_tv(int64_t ms)
@@ -285,7 +277,7 @@ wait_for_room(amqp_impl *a, int need, int64_t deadline)
 			return true;		/* not a TCP socket we know: let the write decide */
 		if (outq + need <= a->outq_budget || outq == 0)
 			return true;
-		if (now_ms() >= deadline)
+		if (xt_mono_ms() >= deadline)
 			return false;
 		/* the peer is slow or stopped: give its TCP stack a millisecond to acknowledge */
 		(void) poll(NULL, 0, 1);
@@ -333,7 +325,7 @@ static size_t
 amqp_pub_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken)
 {
 	amqp_impl  *a = p->impl;
-	int64_t		deadline = now_ms() + p->cfg.io_timeout_ms;
+	int64_t		deadline = xt_mono_ms() + p->cfg.io_timeout_ms;
 	uint64_t	base = a->next_tag;
 	size_t		published = 0;
 	size_t		settled = 0;
@@ -399,7 +391,7 @@ amqp_pub_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken
 	while (!*broken && settled < published)
 	{
 		amqp_frame_t frame;
-		struct timeval tv = ms_to_tv(deadline - now_ms());
+		struct timeval tv = ms_to_tv(deadline - xt_mono_ms());
 		int			rc;
 
 		amqp_maybe_release_buffers(a->conn);

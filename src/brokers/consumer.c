@@ -41,6 +41,7 @@
 #include "brokers/consumer.h"
 #include "brokers/publisher.h"	/* xt_broker_url, xt_parse_redis_url */
 #include "brokers/redis_conn.h"
+#include "common/clock.h"
 #include "common/utf8.h"
 
 #define CONS_MIN_TIMEOUT_MS		10
@@ -99,15 +100,6 @@ set_error(xt_consumer *c, const char *fmt,...)
 	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
 }
 
 static int
@@ -772,7 +764,7 @@ static int
 autoclaim(xt_consumer *c, xt_consumer_store_fn store, xt_consumer_dead_fn dead, void *ctx,
 		  bool *got)
 {
-	uint64_t	start = now_ms();
+	uint64_t	start = (uint64_t) xt_mono_ms();
 
 	*got = false;
 	for (int calls = 0; calls < CONS_CLAIM_MAX_CALLS; calls++)
@@ -816,7 +808,7 @@ autoclaim(xt_consumer *c, xt_consumer_store_fn store, xt_consumer_dead_fn dead, 
 		if (strcmp(c->claim_cursor, "0-0") == 0)
 		{
 			c->claim_active = false;
-			c->next_claim_ms = now_ms() + (uint64_t) (c->cfg.claim_idle_ms / 2);
+			c->next_claim_ms = (uint64_t) xt_mono_ms() + (uint64_t) (c->cfg.claim_idle_ms / 2);
 		}
 		if (entries->elements > 0)
 		{
@@ -827,7 +819,7 @@ autoclaim(xt_consumer *c, xt_consumer_store_fn store, xt_consumer_dead_fn dead, 
 		if (*got || !c->claim_active)
 			return n;
 		/* a long pending list: give the rest of the round to new entries, go on next round */
-		if (now_ms() - start > (uint64_t) c->cfg.io_timeout_ms / 2)
+		if ((uint64_t) xt_mono_ms() - start > (uint64_t) c->cfg.io_timeout_ms / 2)
 			return 0;
 	}
 	return 0;
@@ -944,7 +936,7 @@ xt_consumer_poll(xt_consumer *c, xt_consumer_store_fn store, xt_consumer_dead_fn
 	}
 
 	/* 2. entries other members left pending for longer than claim_idle_ms */
-	if (c->claim_active || now_ms() >= c->next_claim_ms)
+	if (c->claim_active || (uint64_t) xt_mono_ms() >= c->next_claim_ms)
 	{
 		if (!c->claim_active)
 		{

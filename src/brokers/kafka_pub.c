@@ -34,6 +34,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "brokers/publisher.h"
+#include "common/clock.h"
 
 _Static_assert(sizeof(uintptr_t) >= 8, "the message opaque packs generation and index");
 
@@ -57,15 +58,6 @@ enum
 	MSG_DELIVERED,
 	MSG_FAILED
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Delivery report: served from rd_kafka_poll/flush on the owner's thread. */
 static void
@@ -317,7 +309,7 @@ static size_t
 kafka_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken)
 {
 	kafka_impl *k = p->impl;
-	int64_t		deadline = now_ms() + p->cfg.io_timeout_ms;
+	int64_t		deadline = xt_mono_ms() + p->cfg.io_timeout_ms;
 	size_t		produced = 0;
 	size_t		c;
 
@@ -355,7 +347,7 @@ kafka_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken)
 									RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 									RD_KAFKA_V_OPAQUE((void *) tag),
 									RD_KAFKA_V_END);
-			if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || now_ms() >= deadline)
+			if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || xt_mono_ms() >= deadline)
 				break;
 			rd_kafka_poll(k->rk, 10);	/* let delivery reports make room */
 		}
@@ -375,7 +367,7 @@ kafka_publish(xt_publisher *p, const xt_pub_msg *msgs, size_t n, bool *broken)
 	/* Wait for the reports; flush sends at once (no linger) and serves the callbacks. */
 	while (k->outstanding > 0)
 	{
-		int64_t		left = deadline - now_ms();
+		int64_t		left = deadline - xt_mono_ms();
 
 		if (left <= 0)
 			break;

@@ -61,6 +61,7 @@
 #include <amqp_tcp_socket.h>
 
 #include "brokers/publisher.h"
+#include "common/clock.h"
 #include "net/server.h"
 #include "net/ws_message.h"
 
@@ -101,24 +102,6 @@ gw_log(const char *fmt,...)
 	vsnprintf(line + off, sizeof(line) - (size_t) off, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s\n", line);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- the hand-over queue ------------------------------------------------------------------------ */
@@ -398,11 +381,11 @@ gw_amqp_close(amqp_connection_state_t conn, bool graceful)
 static void
 gw_sleep_ms(gw_state *g, int ms)
 {
-	int64_t		end = mono_ms() + ms;
+	int64_t		end = xt_mono_ms() + ms;
 
 	while (!atomic_load(&g->stop))
 	{
-		int64_t		left = end - mono_ms();
+		int64_t		left = end - xt_mono_ms();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -722,7 +705,7 @@ gw_on_ws_text(void *ctx, xt_conn *c, const char *text, size_t len)
 			break;
 		case XT_WS_OP_PING:
 			{
-				size_t		n = xt_ws_encode_pong(wall_ms(), g->out, g->out_cap);
+				size_t		n = xt_ws_encode_pong(xt_wall_ms(), g->out, g->out_cap);
 
 				if (n)
 					xt_conn_ws_send(c, g->out, n);

@@ -32,6 +32,7 @@
 #define _GNU_SOURCE				/* accept4, SOCK_NONBLOCK, MSG_NOSIGNAL */
 #endif
 
+#include "common/clock.h"
 #include "net/server.h"
 
 #include <errno.h>
@@ -145,15 +146,6 @@ static void http_error(xt_conn *c, int status, const char *code, const char *mes
 					   const char *extra_headers);
 
 /* ---- small helpers -------------------------------------------------------------------------- */
-
-static int64_t
-clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t
 buf_live(const xbuf *b)
@@ -1337,7 +1329,7 @@ xt_server_open(xt_server **out, const xt_server_config *cfg, const xt_server_cal
 			return -1;
 		}
 	}
-	s->now = clock_ms();
+	s->now = xt_mono_ms();
 	s->next_tick = s->now + s->cfg.tick_ms;
 	*out = s;
 	return 0;
@@ -1363,7 +1355,7 @@ xt_server_run_once(xt_server *s, int timeout_ms)
 				wait = timeout_ms;
 	int64_t		until_tick;
 
-	s->now = clock_ms();
+	s->now = xt_mono_ms();
 	until_tick = s->next_tick > s->now ? s->next_tick - s->now : 0;
 	if (s->dirty_head != NO_SLOT)
 		wait = 0;				/* answers queued between calls go out now */
@@ -1376,7 +1368,7 @@ xt_server_run_once(xt_server *s, int timeout_ms)
 			return -1;
 		n = 0;
 	}
-	s->now = clock_ms();
+	s->now = xt_mono_ms();
 	for (int i = 0; i < n; i++)
 	{
 		uint64_t	tag = s->events[i].data.u64;
