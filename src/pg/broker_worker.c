@@ -71,7 +71,6 @@ typedef struct BrokerWorker
 	TimestampTz next_health;	/* when the broker is down: next check */
 	BrokerRow  *rows;
 	xt_pub_msg *msgs;
-	int64	   *msg_ts;			/* executed_at (ms) of each message's execution */
 	char	   *bodies;
 	char		(*keys)[XT_SYMBOL_NAME_MAX + 1];
 	char		(*routes)[XT_SYMBOL_NAME_MAX + 16];
@@ -175,13 +174,23 @@ broker_load_cursor_spi(void *ctx, void *arg)
 															SPI_tuptable->tupdesc, 2, &isnull));
 }
 
-/* While the broker is down: the executed_at of the first execution after the cursor (or 0). */
+/*
+ * The first execution with a message after the cursor: execution e's messages are 2e (taker) and
+ * 2e + 1 (maker), so a cursor at 2e still needs e, one at 2e + 1 starts at e + 1.
+ */
+static int64
+broker_first_pending_execution(const BrokerWorker *w)
+{
+	return (int64) ((w->cursor + 1) / 2);
+}
+
+/* While the broker is down: the executed_at of the first execution not confirmed (or 0). */
 static void
 broker_pending_since_spi(void *ctx, void *arg)
 {
 	BrokerWorker *w = ctx;
 	Oid			types[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum((int64) (w->cursor / 2))};
+	Datum		args[1] = {Int64GetDatum(broker_first_pending_execution(w))};
 	bool		isnull;
 
 	*(int64 *) arg = 0;
@@ -190,7 +199,6 @@ broker_pending_since_spi(void *ctx, void *arg)
 							  "ORDER BY execution_id LIMIT 1", 1, types, args, NULL, true, 1)
 		!= SPI_OK_SELECT)
 		elog(ERROR, "cannot read xtrader.executions");
-	/* execution e is pending unless both its messages (2e, 2e + 1) went */
 	if (SPI_processed == 1)
 		*(int64 *) arg = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 													 SPI_tuptable->tupdesc, 1, &isnull));
@@ -236,13 +244,13 @@ broker_read_spi(void *ctx, void *arg)
 	BrokerWorker *w = ctx;
 	int		   *n = arg;
 	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		args[2] = {Int64GetDatum((int64) (w->cursor / 2)), Int32GetDatum(w->cap)};
+	Datum		args[2] = {Int64GetDatum(broker_first_pending_execution(w)),
+	Int32GetDatum(w->cap)};
 
 	*n = 0;
 	/*
-	 * execution e's messages are 2e and 2e+1: a cursor at 2e (taker sent) still needs e. Trade ids
-	 * are dense, so the batch is a range of ids: the planner walks the primary key even when its
-	 * statistics think the table small (a LIMIT could make it sort the whole table).
+	 * Trade ids are dense, so the batch is a range of ids: the planner walks the primary key even
+	 * when its statistics think the table small (a LIMIT could make it sort the whole table).
 	 */
 	if (SPI_execute_with_args("SELECT e.execution_id, e.seq, e.symbol_id, e.price, e.quantity, "
 							  "e.taker_order_id, e.maker_order_id, e.taker_side, e.taker_remaining, "
@@ -321,7 +329,6 @@ broker_messages(BrokerWorker *w, int rows)
 			w->msgs[n].routing_key = w->routes[n];
 			w->msgs[n].field = NULL;
 			w->msgs[n].type = "Execution";
-			w->msg_ts[n] = row->ts_ms;
 			w->msgs[n].body = body;
 			w->msgs[n].len = len;
 			n++;
@@ -386,8 +393,8 @@ broker_round_executions(BrokerWorker *w)
 	if (!broker_spi(w, broker_read_spi, &rows))
 		return false;
 	n = rows > 0 ? broker_messages(w, rows) : 0;
-	/* the age of what waits, for /metrics: the oldest execution read and not confirmed */
-	broker_set_pending_since(w, n > 0 ? w->msg_ts[0] : 0);
+	/* the age of what waits, for /metrics: the first execution read has a message not confirmed */
+	broker_set_pending_since(w, n > 0 ? w->rows[0].ts_ms : 0);
 	if (n == 0)
 		return false;
 	confirmed = broker_publish(w, w->msgs, n, 0, &stream);
@@ -511,7 +518,6 @@ xt_broker_worker_main(Datum arg)
 	w.cap = Max(xt_guc_broker_batch / 2, 1);
 	w.rows = palloc(sizeof(BrokerRow) * w.cap);
 	w.msgs = palloc(sizeof(xt_pub_msg) * w.cap * 2);
-	w.msg_ts = palloc(sizeof(int64) * w.cap * 2);
 	w.bodies = palloc((Size) BROKER_BODY_MAX * w.cap * 2);
 	w.keys = palloc(sizeof(*w.keys) * w.cap * 2);
 	w.routes = palloc(sizeof(*w.routes) * w.cap * 2);

@@ -216,18 +216,6 @@ xt_drain(void)
 	}
 }
 
-static void
-xt_replay_sink(void *ctx, const xt_event *ev)
-{
-	/* replayed events were persisted with their commands the first time */
-}
-
-static void
-xt_replay_one(void *ctx, const xt_command *cmd, TimestampTz applied_at)
-{
-	xt_journal_apply((xt_engine *) ctx, cmd, xt_replay_sink, NULL);
-}
-
 /*
  * Restore the newest snapshot, then replay the journal after it. A snapshot that cannot be used
  * leaves the engine empty again and the whole journal is replayed. Returns the snapshot's seq
@@ -246,7 +234,7 @@ xt_rebuild_books(xt_engine **eng, uint64 *replayed)
 		if (xt_engine_init(xt_shared_engine(), xt_shared->engine_size, &cfg, eng) != XT_OK)
 			xt_worker_crash("could not initialise the engine");
 	}
-	*replayed = xt_journal_scan(snapshot_seq, PG_UINT64_MAX, 0, xt_replay_one, *eng);
+	*replayed = xt_journal_scan(snapshot_seq, PG_UINT64_MAX, 0, xt_journal_replay_one, *eng);
 	return snapshot_seq;
 }
 

@@ -60,8 +60,8 @@ struct XtMarketFeed
 	char	   *arena;
 	Size		arena_cap;
 	Size		arena_used;
-	xt_level_info *levels;		/* depth of one side */
-	xt_level_info *levels2;
+	xt_level_info *bids;		/* the book being encoded: depth levels per side */
+	xt_level_info *asks;
 };
 
 XtMarketFeed *
@@ -79,8 +79,8 @@ xt_market_feed_create(MemoryContext cxt, const char *who, int max_messages, int 
 	f->arena_cap = (Size) (f->cap / 2 + 1) *
 		((Size) 2 * f->depth * MARKET_LEVEL_BYTES + MARKET_TICKER_BYTES * 2);
 	f->arena = MemoryContextAllocHuge(cxt, f->arena_cap);
-	f->levels = MemoryContextAlloc(cxt, sizeof(xt_level_info) * f->depth);
-	f->levels2 = MemoryContextAlloc(cxt, sizeof(xt_level_info) * f->depth);
+	f->bids = MemoryContextAlloc(cxt, sizeof(xt_level_info) * f->depth);
+	f->asks = MemoryContextAlloc(cxt, sizeof(xt_level_info) * f->depth);
 	f->cmd_symbol = UINT32_MAX;
 	return f;
 }
@@ -244,18 +244,6 @@ market_load_tickers(XtMarketFeed *f, uint64 upto)
 /* ---- the replica -------------------------------------------------------------------------- */
 
 static void
-market_ignore_event(void *ctx, const xt_event *ev)
-{
-	/* before the cursor: its messages were confirmed already */
-}
-
-static void
-market_replay_one(void *ctx, const xt_command *cmd, TimestampTz applied_at)
-{
-	xt_journal_apply((xt_engine *) ctx, cmd, market_ignore_event, NULL);
-}
-
-static void
 market_init_engine(XtMarketFeed *f)
 {
 	xt_engine_config cfg;
@@ -290,7 +278,8 @@ market_rebuild(XtMarketFeed *f, uint64 cursor)
 	snapshot_seq = xt_snapshot_restore(f->eng, upto, f->who);
 	if (snapshot_seq == 0)
 		market_init_engine(f);
-	replayed = xt_journal_scan(snapshot_seq, upto, 0, market_replay_one, f->eng);
+	/* up to the cursor: those commands' messages were confirmed already */
+	replayed = xt_journal_scan(snapshot_seq, upto, 0, xt_journal_replay_one, f->eng);
 	upto = xt_engine_last_seq(f->eng);	/* less when the journal ends before the cursor */
 	market_load_tickers(f, upto);
 	ereport(LOG,
@@ -369,15 +358,14 @@ market_on_command(void *ctx, const xt_command *cmd, TimestampTz applied_at)
 
 	if (f->cmd_levels)
 	{
-		uint32		nb = xt_engine_depth(f->eng, f->cmd_symbol, XT_SIDE_BUY, f->levels, f->depth);
-		uint32		na = xt_engine_depth(f->eng, f->cmd_symbol, XT_SIDE_SELL, f->levels2,
-										 f->depth);
+		uint32		nb = xt_engine_depth(f->eng, f->cmd_symbol, XT_SIDE_BUY, f->bids, f->depth);
+		uint32		na = xt_engine_depth(f->eng, f->cmd_symbol, XT_SIDE_SELL, f->asks, f->depth);
 
 		body = f->arena + f->arena_used;
 		room = f->arena_cap - f->arena_used;
 		market_push(f, 2 * cmd->seq, "orderbook_snapshot", "orderbook", s,
-					xt_ws_encode_book_snapshot(s->name, s->tick, s->lot, cmd->seq, f->levels, nb,
-											   f->levels2, na, body, room));
+					xt_ws_encode_book_snapshot(s->name, s->tick, s->lot, cmd->seq, f->bids, nb,
+											   f->asks, na, body, room));
 	}
 	market_best(f, f->cmd_symbol, &bid, &ask);
 	if (f->cmd_traded || bid != s->best_bid || ask != s->best_ask)

@@ -114,3 +114,15 @@ xt_journal_apply(xt_engine *eng, const xt_command *cmd, xt_event_fn sink, void *
 						(unsigned long long) cmd->seq,
 						(unsigned long long) xt_engine_last_seq(eng))));
 }
+
+static void
+xt_journal_drop_event(void *ctx, const xt_event *ev)
+{
+	/* replayed: persisted, published or derived the first time */
+}
+
+void
+xt_journal_replay_one(void *ctx, const xt_command *cmd, TimestampTz applied_at)
+{
+	xt_journal_apply((xt_engine *) ctx, cmd, xt_journal_drop_event, NULL);
+}

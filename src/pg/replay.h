@@ -35,4 +35,8 @@ uint64		xt_journal_scan(uint64 after, uint64 upto, uint64 limit, XtJournalFn fn,
 /* Apply one journal command to eng; a sequence gap is an ERROR (data corrupted). */
 void		xt_journal_apply(xt_engine *eng, const xt_command *cmd, xt_event_fn sink, void *ctx);
 
+/* An XtJournalFn (ctx: the xt_engine) that applies each command and drops its events: they were
+ * handled when the command was first applied. */
+void		xt_journal_replay_one(void *ctx, const xt_command *cmd, TimestampTz applied_at);
+
 #endif							/* XT_PG_REPLAY_H */
